@@ -1,0 +1,2 @@
+/** The `apis` layer. @module */
+export {};

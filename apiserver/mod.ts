@@ -1,0 +1,2 @@
+/** The `apiserver` layer. @module */
+export {};

@@ -1,0 +1,2 @@
+/** The `controllers` layer. @module */
+export {};

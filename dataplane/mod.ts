@@ -1,0 +1,2 @@
+/** The `dataplane` layer. @module */
+export {};

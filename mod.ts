@@ -1,0 +1,5 @@
+/**
+ * denative's public API for plugin authors and embedders.
+ * @module
+ */
+export * from "./runtime/mod.ts";

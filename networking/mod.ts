@@ -1,0 +1,2 @@
+/** The `networking` layer. @module */
+export {};

@@ -1,0 +1,2 @@
+/** The `plugins` layer. @module */
+export {};

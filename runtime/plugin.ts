@@ -1,0 +1,154 @@
+/**
+ * Plugin contracts: controller plugins (reconcilers) and ingress providers.
+ * The runtime core loads them; it knows nothing of Knative.
+ * @module
+ */
+import type { KubeClient } from "./client_api.ts";
+import type { GroupVersionKind, KubeObject } from "./types.ts";
+
+/** Read-only view over an informer cache. */
+export interface StoreView<T extends KubeObject = KubeObject> {
+  /** Gets a cached object by `namespace/name` key. The result must not be mutated. */
+  get(key: string): Readonly<T> | undefined;
+  /** Lists all cached objects, optionally only one namespace. */
+  list(namespace?: string): readonly Readonly<T>[];
+  /** Lists objects from a named index. */
+  byIndex(index: string, value: string): readonly Readonly<T>[];
+}
+
+/** Records Kubernetes Events against an object. */
+export interface EventRecorder {
+  /** Records a Normal or Warning event. Repeats are folded into a count. */
+  event(
+    obj: KubeObject,
+    type: "Normal" | "Warning",
+    reason: string,
+    message: string,
+  ): void;
+}
+
+/** Structured logger with per-reconcile context. */
+export interface Logger {
+  /** Debug line. */
+  debug(msg: string, fields?: Record<string, unknown>): void;
+  /** Info line. */
+  info(msg: string, fields?: Record<string, unknown>): void;
+  /** Warning line. */
+  warn(msg: string, fields?: Record<string, unknown>): void;
+  /** Error line. */
+  error(msg: string, fields?: Record<string, unknown>): void;
+  /** A child logger with extra fields on every line. */
+  with(fields: Record<string, unknown>): Logger;
+}
+
+/** What a reconcile may return. */
+export interface ReconcileResult {
+  /** Reconcile again after this many milliseconds. */
+  requeueAfter?: number;
+}
+
+/** Everything a reconciler gets from the runtime. */
+export interface ReconcilerDeps {
+  /** The API client (writes go through it). */
+  client: KubeClient;
+  /** Cache views by `apiVersion/kind` (e.g. `apps/v1/Deployment`). */
+  stores: ReadonlyMap<string, StoreView>;
+  /** Event recorder. */
+  recorder: EventRecorder;
+  /** Logger. */
+  logger: Logger;
+  /** Current configuration by config-map name (typed by the plugin). */
+  config: ConfigSource;
+  /** Wall clock; tests replace it. */
+  now: () => Date;
+}
+
+/** Supplies parsed configuration. */
+export interface ConfigSource {
+  /** Returns the last good parsed value of a config map, by name. */
+  get<T>(name: string): T;
+}
+
+/** The reconcile and finalize functions a plugin creates. */
+export interface Reconciler<T extends KubeObject = KubeObject> {
+  /** Brings the world in line with `obj` (a deep copy; mutate its status freely). */
+  reconcile(obj: T): Promise<ReconcileResult | void>;
+  /** Cleans up external state before the finalizer is removed. */
+  finalize?(obj: T): Promise<ReconcileResult | void>;
+}
+
+/** A secondary watch that maps events of another kind to keys of the primary kind. */
+export interface MappedWatch {
+  /** The watched type. */
+  gvk: GroupVersionKind;
+  /** Returns the primary keys (`namespace/name`) to enqueue. */
+  map(obj: KubeObject): string[];
+}
+
+/** Declares a controller to the runtime. */
+export interface ControllerPlugin<T extends KubeObject = KubeObject> {
+  /** Unique name, used in logs, metrics and as the field manager. */
+  name: string;
+  /** The reconciled type. */
+  resource: GroupVersionKind;
+  /** Types whose controller owner is enqueued on change. */
+  owns?: GroupVersionKind[];
+  /** Other watches with a mapper. */
+  watches?: MappedWatch[];
+  /** Happy condition and dependents (see `ConditionSet`). */
+  conditions?: { happy: string; dependents: string[] };
+  /** Finalizer name, when `finalize` is used. */
+  finalizer?: string;
+  /** Skip reconciling objects this predicate rejects (e.g. another ingress class). */
+  filter?(obj: T): boolean;
+  /** Creates the reconciler. */
+  create(deps: ReconcilerDeps): Reconciler<T>;
+}
+
+/** The networking config a provider renders with (a parsed `config-network` and friends). */
+export type ProviderConfig = Record<string, unknown>;
+
+/** Status a provider derives for an Ingress from the objects it observed. */
+export interface ProviderStatus {
+  /** True when the network is programmed and serving; false while pending. */
+  ready: boolean;
+  /** Reason for not ready. */
+  reason?: string;
+  /** Message for not ready. */
+  message?: string;
+  /** Public load balancer entries. */
+  publicLoadBalancer?: { ingress: LoadBalancerIngress[] };
+  /** Private load balancer entries. */
+  privateLoadBalancer?: { ingress: LoadBalancerIngress[] };
+}
+
+/** A load balancer address (networking/v1alpha1 LoadBalancerIngressStatus). */
+export interface LoadBalancerIngress {
+  /** IP address. */
+  ip?: string;
+  /** DNS name. */
+  domain?: string;
+  /** In-cluster DNS name. */
+  domainInternal?: string;
+  /** True when served through the mesh. */
+  meshOnly?: boolean;
+}
+
+/**
+ * An ingress provider: renders a Knative Ingress into network objects. `render`
+ * must be pure JSON in, JSON out so it can run as a WebAssembly plugin.
+ */
+export interface IngressProvider {
+  /** The class this provider serves, e.g. `istio.ingress.networking.knative.dev`. */
+  className: string;
+  /** Renders the desired objects for an Ingress. */
+  render(ingress: KubeObject, config: ProviderConfig): KubeObject[] | Promise<KubeObject[]>;
+  /** Derives status from the objects currently observed for the Ingress. */
+  status(
+    ingress: KubeObject,
+    observed: KubeObject[],
+    config: ProviderConfig,
+  ): ProviderStatus | Promise<ProviderStatus>;
+  /** Kinds this provider may render (used for watches and validation). */
+  kinds: GroupVersionKind[];
+}
