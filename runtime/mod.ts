@@ -7,3 +7,4 @@
 export * from "./types.ts";
 export * from "./client_api.ts";
 export * from "./plugin.ts";
+export * from "./admission.ts";

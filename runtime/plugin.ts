@@ -152,3 +152,19 @@ export interface IngressProvider {
   /** Kinds this provider may render (used for watches and validation). */
   kinds: GroupVersionKind[];
 }
+
+/**
+ * Thrown by an ingress provider (typically a WebAssembly plugin) that failed.
+ * The ingress reconciler turns it into `Ready=False` with reason `PluginFailed`
+ * and a Warning event, and keeps serving other Ingresses.
+ */
+export class ProviderFailedError extends Error {
+  /** Name of the provider or plugin that failed. */
+  readonly provider: string;
+  /** Creates the error. */
+  constructor(provider: string, message: string) {
+    super(`plugin ${provider} failed: ${message}`);
+    this.name = "ProviderFailedError";
+    this.provider = provider;
+  }
+}
