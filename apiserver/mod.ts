@@ -1,2 +1,7 @@
-/** The `apiserver` layer. @module */
-export {};
+/**
+ * The local control plane: a Kubernetes-compatible API server (hono) with
+ * storage, watch, discovery, garbage collection and workload simulation.
+ * @module
+ */
+export { type ApiServer, type ApiServerOptions, startApiServer } from "./server.ts";
+export { ApiError } from "./errors.ts";

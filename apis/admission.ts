@@ -1,0 +1,230 @@
+/**
+ * Admission hooks for the Knative groups: defaulting (incl. creator /
+ * lastModifier), validation with Knative FieldError messages, and config-map
+ * validation for the `config-*` maps in the system namespace.
+ * @module
+ */
+import type {
+  AdmissionDenial,
+  AdmissionHook,
+  AdmissionRequest,
+  KubeObject,
+  StatusCause,
+} from "../runtime/mod.ts";
+import { type ApiContext, defaultApiContext } from "./context.ts";
+import type { FieldError } from "./field_error.ts";
+import { SERVING_GROUP, V1ALPHA1_MODE_ANNOTATION } from "./serving/register.ts";
+import { NETWORKING_INTERNAL_GROUP } from "./networking/register.ts";
+import { AUTOSCALING_INTERNAL_GROUP } from "./autoscaling/register.ts";
+import {
+  setConfigurationDefaults,
+  setRevisionDefaults,
+  setRouteDefaults,
+  setServiceDefaults,
+} from "./serving/v1/defaults.ts";
+import {
+  validateConfiguration,
+  validateRevision,
+  validateRoute,
+  validateService,
+} from "./serving/v1/validation.ts";
+import type { Configuration, Revision, Route, Service } from "./serving/v1/types.ts";
+import {
+  setIngressDefaults,
+  validateIngress,
+  validateServerlessService,
+} from "./networking/v1alpha1/defaults_validation.ts";
+import type { Ingress, ServerlessService } from "./networking/v1alpha1/types.ts";
+import {
+  setPodAutoscalerDefaults,
+  validateMetric,
+  validatePodAutoscaler,
+} from "./autoscaling/v1alpha1/defaults_validation.ts";
+import type { Metric, PodAutoscaler } from "./autoscaling/v1alpha1/types.ts";
+import { type ConfigMapSpec, ConfigError } from "./config/parse.ts";
+import { servingConfigMapSpecs, SYSTEM_NAMESPACE } from "./config/mod.ts";
+import { parseDefaultsConfig } from "./config/defaults.ts";
+import { parseFeaturesConfig } from "./config/features.ts";
+import { parseAutoscalerConfig } from "./config/autoscaler.ts";
+
+/** Supplies the config in force (the controllers' config store). */
+export type ApiContextSource = () => Omit<ApiContext, "operation" | "baseline" | "userInfo">;
+
+/** Options of {@link servingAdmissionHooks}. */
+export interface AdmissionHooksOptions {
+  /** Current config (defaults when absent). */
+  config?: ApiContextSource;
+  /** System namespace of the config maps (`knative-serving`). */
+  systemNamespace?: string;
+}
+
+/** Converts a FieldError into an admission denial (message + causes per path). */
+export function fieldErrorToDenial(err: FieldError): AdmissionDenial {
+  const causes: StatusCause[] = [];
+  for (const e of err.errors) {
+    for (const p of e.paths) {
+      causes.push({
+        reason: "FieldValueInvalid",
+        message: e.details ? `${e.message}: ${e.details}` : e.message,
+        field: p,
+      });
+    }
+  }
+  return { message: err.toString(), causes };
+}
+
+function ctxFor(req: AdmissionRequest, src: ApiContextSource | undefined): ApiContext {
+  const base = src ? src() : defaultApiContext();
+  return {
+    ...base,
+    operation: req.operation,
+    baseline: req.oldObject,
+    userInfo: req.userInfo,
+    statusUpdate: req.subResource === "status",
+  };
+}
+
+type Kinds = {
+  Service: Service;
+  Configuration: Configuration;
+  Revision: Revision;
+  Route: Route;
+};
+
+function manualPreserve(req: AdmissionRequest, svc: Service): Service {
+  if (svc.metadata.annotations?.[V1ALPHA1_MODE_ANNOTATION] !== "manual") return svc;
+  const old = req.oldObject as Service | undefined;
+  if (old?.spec && !(svc.spec?.template?.spec?.containers?.length)) {
+    svc.spec = structuredClone(old.spec);
+  }
+  return svc;
+}
+
+/** Admission hooks for serving.knative.dev, networking.internal and autoscaling.internal. */
+export function servingAdmissionHooks(opts: AdmissionHooksOptions = {}): AdmissionHook[] {
+  const src = opts.config;
+  const ns = opts.systemNamespace ?? SYSTEM_NAMESPACE;
+  const denial = (e: FieldError | undefined) => (e ? fieldErrorToDenial(e) : undefined);
+  const defaulters: { [K in keyof Kinds]: (c: ApiContext, o: Kinds[K]) => Kinds[K] } = {
+    Service: setServiceDefaults,
+    Configuration: setConfigurationDefaults,
+    Revision: setRevisionDefaults,
+    Route: setRouteDefaults,
+  };
+  const validators: {
+    [K in keyof Kinds]: (c: ApiContext, o: Kinds[K]) => FieldError | undefined;
+  } = {
+    Service: validateService,
+    Configuration: validateConfiguration,
+    Revision: validateRevision,
+    Route: validateRoute,
+  };
+  const serving: AdmissionHook = {
+    name: "webhook.serving.knative.dev",
+    group: SERVING_GROUP,
+    kinds: ["Service", "Configuration", "Revision", "Route"],
+    mutate(req) {
+      const obj = req.object!;
+      if (req.subResource === "status" || req.operation === "DELETE") return obj;
+      const kind = obj.kind as keyof Kinds;
+      const f = defaulters[kind] as unknown as
+        | ((c: ApiContext, o: KubeObject) => KubeObject)
+        | undefined;
+      if (!f) return obj;
+      const input = kind === "Service" ? manualPreserve(req, structuredClone(obj) as Service) : obj;
+      return f(ctxFor(req, src), input);
+    },
+    validate(req) {
+      if (req.operation === "DELETE" || !req.object) return undefined;
+      const kind = req.object.kind as keyof Kinds;
+      const f = validators[kind] as unknown as
+        | ((c: ApiContext, o: KubeObject) => FieldError | undefined)
+        | undefined;
+      return f ? denial(f(ctxFor(req, src), req.object)) : undefined;
+    },
+  };
+  const networking: AdmissionHook = {
+    name: "webhook.networking.internal.knative.dev",
+    group: NETWORKING_INTERNAL_GROUP,
+    kinds: ["Ingress", "ServerlessService"],
+    mutate(req) {
+      const obj = req.object!;
+      if (obj.kind === "Ingress" && req.subResource !== "status") {
+        return setIngressDefaults(obj as Ingress);
+      }
+      return obj;
+    },
+    validate(req) {
+      if (req.operation === "DELETE" || !req.object || req.subResource === "status") {
+        return undefined;
+      }
+      if (req.object.kind === "Ingress") return denial(validateIngress(req.object as Ingress));
+      if (req.object.kind === "ServerlessService") {
+        return denial(validateServerlessService(req.object as ServerlessService));
+      }
+      return undefined;
+    },
+  };
+  const autoscaling: AdmissionHook = {
+    name: "webhook.autoscaling.internal.knative.dev",
+    group: AUTOSCALING_INTERNAL_GROUP,
+    kinds: ["PodAutoscaler", "Metric"],
+    mutate(req) {
+      const obj = req.object!;
+      if (obj.kind === "PodAutoscaler" && req.subResource !== "status") {
+        return setPodAutoscalerDefaults(ctxFor(req, src), obj as PodAutoscaler);
+      }
+      return obj;
+    },
+    validate(req) {
+      if (req.operation === "DELETE" || !req.object || req.subResource === "status") {
+        return undefined;
+      }
+      if (req.object.kind === "PodAutoscaler") {
+        return denial(validatePodAutoscaler(ctxFor(req, src), req.object as PodAutoscaler));
+      }
+      if (req.object.kind === "Metric") return denial(validateMetric(req.object as Metric));
+      return undefined;
+    },
+  };
+  return [serving, networking, autoscaling, configMapValidationHook(ns)];
+}
+
+/** Validates the `config-*` maps in the system namespace by parsing them. */
+export function configMapValidationHook(systemNamespace = SYSTEM_NAMESPACE): AdmissionHook {
+  const specs = new Map<string, ConfigMapSpec<unknown>>(
+    servingConfigMapSpecs().map((s) => [s.name, s]),
+  );
+  return {
+    name: "config.webhook.serving.knative.dev",
+    group: "",
+    kinds: ["ConfigMap"],
+    validate(req) {
+      const cm = req.object;
+      if (!cm || req.operation === "DELETE" || cm.metadata.namespace !== systemNamespace) {
+        return undefined;
+      }
+      const spec = specs.get(cm.metadata.name ?? "");
+      if (!spec) return undefined;
+      try {
+        spec.parse((cm.data as Record<string, string> | undefined) ?? {});
+      } catch (e) {
+        const msg = e instanceof ConfigError ? e.message : String(e);
+        return { message: msg, causes: [{ reason: "FieldValueInvalid", message: msg, field: "data" }] };
+      }
+      return undefined;
+    },
+  };
+}
+
+/** Builds an {@link ApiContextSource} from raw config-map data (missing maps → defaults). */
+export function apiContextFromConfigMaps(
+  data: { defaults?: Record<string, string>; features?: Record<string, string>; autoscaler?: Record<string, string> },
+): ApiContextSource {
+  const v = {
+    defaults: parseDefaultsConfig(data.defaults ?? {}),
+    features: parseFeaturesConfig(data.features ?? {}),
+    autoscaler: parseAutoscalerConfig(data.autoscaler ?? {}),
+  };
+  return () => v;
+}

@@ -1,0 +1,343 @@
+/**
+ * PATCH implementations: JSON merge patch (RFC 7386), JSON patch (RFC 6902),
+ * strategic merge patch for built-in kinds, and the field sets used by
+ * server-side apply.
+ * @module
+ */
+import { ApiError, badRequest } from "./errors.ts";
+
+type Obj = Record<string, unknown>;
+
+function isObj(v: unknown): v is Obj {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+/** RFC 7386 JSON merge patch. */
+export function mergePatch(target: unknown, patch: unknown): unknown {
+  if (!isObj(patch)) return structuredClone(patch);
+  const out: Obj = isObj(target) ? { ...target } : {};
+  for (const [k, v] of Object.entries(patch)) {
+    if (v === null) delete out[k];
+    else out[k] = mergePatch(out[k], v);
+  }
+  return out;
+}
+
+function unescape(s: string): string {
+  return s.replace(/~1/g, "/").replace(/~0/g, "~");
+}
+
+function parsePointer(p: string): string[] {
+  if (p === "") return [];
+  if (!p.startsWith("/")) throw badRequest(`invalid JSON pointer "${p}"`);
+  return p.slice(1).split("/").map(unescape);
+}
+
+function getAt(doc: unknown, parts: string[]): unknown {
+  let cur = doc;
+  for (const k of parts) {
+    if (Array.isArray(cur)) cur = cur[Number(k)];
+    else if (isObj(cur)) cur = cur[k];
+    else return undefined;
+  }
+  return cur;
+}
+
+function jsonPatchFail(msg: string): ApiError {
+  return new ApiError(422, "Invalid", `the server rejected our request due to an error in our request: ${msg}`);
+}
+
+/** RFC 6902 JSON patch. */
+export function jsonPatch(doc: unknown, ops: unknown): unknown {
+  if (!Array.isArray(ops)) throw badRequest("json patch must be an array of operations");
+  let root = structuredClone(doc);
+  for (const raw of ops) {
+    if (!isObj(raw) || typeof raw.op !== "string" || typeof raw.path !== "string") {
+      throw badRequest("invalid json patch operation");
+    }
+    const parts = parsePointer(raw.path);
+    const value = raw.value;
+    const setAt = (parts: string[], v: unknown, insert: boolean) => {
+      if (parts.length === 0) {
+        root = v;
+        return;
+      }
+      const parent = getAt(root, parts.slice(0, -1));
+      const last = parts[parts.length - 1];
+      if (Array.isArray(parent)) {
+        const idx = last === "-" ? parent.length : Number(last);
+        if (!Number.isInteger(idx) || idx < 0 || idx > parent.length) {
+          throw jsonPatchFail(`index out of range: ${raw.path}`);
+        }
+        if (insert) parent.splice(idx, 0, v);
+        else {
+          if (idx >= parent.length) throw jsonPatchFail(`index out of range: ${raw.path}`);
+          parent[idx] = v;
+        }
+      } else if (isObj(parent)) {
+        if (!insert && !(last in parent)) {
+          throw jsonPatchFail(`replace operation does not apply: doc is missing key: ${raw.path}`);
+        }
+        parent[last] = v;
+      } else throw jsonPatchFail(`doc is missing path: "${raw.path}"`);
+    };
+    const removeAt = (parts: string[]): unknown => {
+      const parent = getAt(root, parts.slice(0, -1));
+      const last = parts[parts.length - 1];
+      if (Array.isArray(parent)) {
+        const idx = Number(last);
+        if (!(idx >= 0 && idx < parent.length)) throw jsonPatchFail(`index out of range: ${raw.path}`);
+        return parent.splice(idx, 1)[0];
+      }
+      if (isObj(parent) && last in parent) {
+        const v = parent[last];
+        delete parent[last];
+        return v;
+      }
+      throw jsonPatchFail(`remove operation does not apply: doc is missing path: "${raw.path}"`);
+    };
+    switch (raw.op) {
+      case "add":
+        setAt(parts, structuredClone(value), true);
+        break;
+      case "replace":
+        setAt(parts, structuredClone(value), false);
+        break;
+      case "remove":
+        removeAt(parts);
+        break;
+      case "move": {
+        const v = removeAt(parsePointer(String(raw.from)));
+        setAt(parts, v, true);
+        break;
+      }
+      case "copy":
+        setAt(parts, structuredClone(getAt(root, parsePointer(String(raw.from)))), true);
+        break;
+      case "test":
+        if (JSON.stringify(getAt(root, parts)) !== JSON.stringify(value)) {
+          throw jsonPatchFail(`testing value ${raw.path} failed`);
+        }
+        break;
+      default:
+        throw badRequest(`unexpected json patch operation "${raw.op}"`);
+    }
+  }
+  return root;
+}
+
+/** List fields merged by key in strategic merge patch, and their merge key. */
+const MERGE_KEYS: Record<string, string> = {
+  containers: "name",
+  initContainers: "name",
+  ephemeralContainers: "name",
+  env: "name",
+  volumes: "name",
+  volumeMounts: "mountPath",
+  volumeDevices: "devicePath",
+  imagePullSecrets: "name",
+  conditions: "type",
+  ownerReferences: "uid",
+  hostAliases: "ip",
+  topologySpreadConstraints: "topologyKey",
+  resourceClaims: "name",
+};
+
+/** Primitive lists merged as sets in strategic merge patch. */
+const MERGE_SETS = new Set(["finalizers"]);
+
+/** Returns the strategic merge key of a list field (null when the list is atomic). */
+export function mergeKeyFor(field: string, items: unknown[]): string | null {
+  if (field === "ports") {
+    const first = items.find(isObj);
+    if (first && "containerPort" in first) return "containerPort";
+    if (first && "port" in first) return "port";
+    return null;
+  }
+  return MERGE_KEYS[field] ?? null;
+}
+
+/** Kubernetes strategic merge patch for built-in kinds. */
+export function strategicMerge(target: unknown, patch: unknown): unknown {
+  if (!isObj(patch)) return structuredClone(patch);
+  if (patch.$patch === "replace") {
+    const p = { ...patch };
+    delete p.$patch;
+    return stripDirectives(p);
+  }
+  if (patch.$patch === "delete") return undefined;
+  const out: Obj = isObj(target) ? { ...target } : {};
+  const retain = Array.isArray(patch.$retainKeys) ? patch.$retainKeys as string[] : null;
+  for (const [k, v] of Object.entries(patch)) {
+    if (k === "$retainKeys" || k === "$patch") continue;
+    if (k.startsWith("$setElementOrder/")) continue;
+    if (k.startsWith("$deleteFromPrimitiveList/")) {
+      const f = k.slice("$deleteFromPrimitiveList/".length);
+      if (Array.isArray(out[f]) && Array.isArray(v)) {
+        out[f] = (out[f] as unknown[]).filter((x) => !v.includes(x));
+      }
+      continue;
+    }
+    if (v === null) {
+      delete out[k];
+      continue;
+    }
+    if (Array.isArray(v)) {
+      const cur = Array.isArray(out[k]) ? out[k] as unknown[] : [];
+      const key = mergeKeyFor(k, [...v, ...cur]);
+      if (key) out[k] = mergeList(cur, v, key);
+      else if (MERGE_SETS.has(k)) out[k] = [...new Set([...cur, ...v])];
+      else out[k] = stripDirectives(v);
+      continue;
+    }
+    if (isObj(v)) {
+      const r = strategicMerge(out[k], v);
+      if (r === undefined) delete out[k];
+      else out[k] = r;
+      continue;
+    }
+    out[k] = v;
+  }
+  if (retain) for (const k of Object.keys(out)) if (!retain.includes(k)) delete out[k];
+  return out;
+}
+
+function stripDirectives(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(stripDirectives);
+  if (!isObj(v)) return v;
+  const o: Obj = {};
+  for (const [k, x] of Object.entries(v)) if (!k.startsWith("$")) o[k] = stripDirectives(x);
+  return o;
+}
+
+function mergeList(cur: unknown[], patch: unknown[], key: string): unknown[] {
+  const out = cur.map((x) => structuredClone(x));
+  const replace = patch.some((p) => isObj(p) && p.$patch === "replace");
+  if (replace) return stripDirectives(patch.filter((p) => !(isObj(p) && p.$patch === "replace"))) as unknown[];
+  for (const p of patch) {
+    if (!isObj(p)) {
+      out.push(p);
+      continue;
+    }
+    const idx = out.findIndex((x) => isObj(x) && x[key] === p[key]);
+    if (p.$patch === "delete") {
+      if (idx >= 0) out.splice(idx, 1);
+      continue;
+    }
+    if (idx >= 0) out[idx] = strategicMerge(out[idx], p);
+    else out.push(stripDirectives(p));
+  }
+  return out;
+}
+
+/** A field path segment: object key or keyed list element. */
+type Seg = string;
+
+/** Collects the leaf field paths of a value, in managedFields notation. */
+export function leafPaths(v: unknown, prefix: Seg[] = [], out: Seg[][] = []): Seg[][] {
+  if (isObj(v)) {
+    const keys = Object.keys(v);
+    if (keys.length === 0 && prefix.length > 0) out.push(prefix);
+    for (const k of keys) {
+      if (prefix.length === 1 && prefix[0] === "f:metadata" && (k === "managedFields" || k === "resourceVersion" || k === "uid" || k === "creationTimestamp" || k === "generation")) continue;
+      leafPaths(v[k], [...prefix, `f:${k}`], out);
+    }
+    return out;
+  }
+  if (Array.isArray(v) && prefix.length > 0) {
+    const field = prefix[prefix.length - 1].slice(2);
+    const key = mergeKeyFor(field, v) ?? (v.every((x) => isObj(x) && "name" in x) && v.length ? "name" : null);
+    if (key && v.every((x) => isObj(x) && key in x)) {
+      for (const el of v as Obj[]) {
+        const seg = `k:${JSON.stringify({ [key]: el[key] })}`;
+        leafPaths(el, [...prefix, seg], out);
+      }
+      return out;
+    }
+  }
+  out.push(prefix);
+  return out;
+}
+
+/** Converts a list of field paths to a FieldsV1 tree. */
+export function toFieldsV1(paths: Seg[][]): Record<string, unknown> {
+  const root: Obj = {};
+  for (const p of paths) {
+    let cur = root;
+    for (const s of p) {
+      if (!isObj(cur[s])) cur[s] = {};
+      cur = cur[s] as Obj;
+    }
+  }
+  return root;
+}
+
+/** Converts a FieldsV1 tree to field paths (leaves only). */
+export function fromFieldsV1(tree: unknown, prefix: Seg[] = [], out: Seg[][] = []): Seg[][] {
+  if (!isObj(tree) || Object.keys(tree).length === 0) {
+    if (prefix.length) out.push(prefix);
+    return out;
+  }
+  for (const [k, v] of Object.entries(tree)) {
+    if (k === ".") continue;
+    fromFieldsV1(v, [...prefix, k], out);
+  }
+  return out;
+}
+
+/** Reads the value at a field path (undefined when absent). */
+export function valueAt(obj: unknown, path: Seg[]): unknown {
+  let cur = obj;
+  for (const s of path) {
+    if (s.startsWith("f:")) {
+      if (!isObj(cur)) return undefined;
+      cur = cur[s.slice(2)];
+    } else if (s.startsWith("k:")) {
+      if (!Array.isArray(cur)) return undefined;
+      const want = JSON.parse(s.slice(2)) as Obj;
+      cur = cur.find((el) => isObj(el) && Object.entries(want).every(([k, v]) => el[k] === v));
+    } else return undefined;
+  }
+  return cur;
+}
+
+/** Deletes the value at a field path; prunes empty keyed-list elements. */
+export function deleteAt(obj: unknown, path: Seg[]): void {
+  if (path.length === 0) return;
+  const parent = valueAt(obj, path.slice(0, -1));
+  const last = path[path.length - 1];
+  if (last.startsWith("f:") && isObj(parent)) delete parent[last.slice(2)];
+  else if (last.startsWith("k:") && Array.isArray(parent)) {
+    const want = JSON.parse(last.slice(2)) as Obj;
+    const i = parent.findIndex((el) => isObj(el) && Object.entries(want).every(([k, v]) => el[k] === v));
+    if (i >= 0) parent.splice(i, 1);
+  }
+}
+
+/** Path string as shown in apply conflicts (`.spec.replicas`). */
+export function pathString(p: Seg[]): string {
+  return p.map((s) => s.startsWith("f:") ? `.${s.slice(2)}` : `[${s.slice(2).replace(/^\{|\}$/g, "").replace(/"/g, "").replace(":", "=")}]`).join("");
+}
+
+/** Merge used by server-side apply: keyed lists merged by key, other lists replaced. */
+export function applyMerge(target: unknown, applied: unknown, field = ""): unknown {
+  if (isObj(applied)) {
+    const out: Obj = isObj(target) ? { ...target } : {};
+    for (const [k, v] of Object.entries(applied)) out[k] = applyMerge(out[k], v, k);
+    return out;
+  }
+  if (Array.isArray(applied) && Array.isArray(target)) {
+    const key = mergeKeyFor(field, [...applied, ...target]) ??
+      (applied.length && applied.every((x) => isObj(x) && "name" in x) ? "name" : null);
+    if (key && applied.every((x) => isObj(x) && key in x)) {
+      const out = target.map((x) => structuredClone(x));
+      for (const el of applied as Obj[]) {
+        const i = out.findIndex((x) => isObj(x) && x[key] === el[key]);
+        if (i >= 0) out[i] = applyMerge(out[i], el);
+        else out.push(structuredClone(el));
+      }
+      return out;
+    }
+  }
+  return structuredClone(applied);
+}

@@ -1,0 +1,195 @@
+/**
+ * In-memory object storage with one monotonic resourceVersion, a bounded
+ * event window for watches, and optional durable persistence (an append-only
+ * log fsynced before a write is acknowledged, compacted on start).
+ * @module
+ */
+import type { KubeObject, WatchEventType } from "../runtime/mod.ts";
+
+/** One stored change. */
+export interface StoreEvent {
+  /** The resourceVersion of this change. */
+  rv: number;
+  /** Registry key of the type (`group/plural`). */
+  type: string;
+  /** ADDED, MODIFIED or DELETED. */
+  kind: Exclude<WatchEventType, "BOOKMARK" | "ERROR">;
+  /** The object in its storage version. */
+  object: KubeObject;
+  /** The object before the change (absent on ADDED). */
+  old?: KubeObject;
+}
+
+/** A listener on changes. */
+export type StoreListener = (e: StoreEvent) => void;
+
+/** Object storage. */
+export class Store {
+  #data = new Map<string, Map<string, KubeObject>>();
+  #rv = 0;
+  #log: StoreEvent[] = [];
+  #compacted = 0;
+  #window: number;
+  #listeners = new Set<StoreListener>();
+  #file?: Deno.FsFile;
+  #path?: string;
+  #chain: Promise<void> = Promise.resolve();
+
+  /** Creates a store that retains `window` events for watches. */
+  constructor(window = 10000) {
+    this.#window = window;
+  }
+
+  /** Opens the data directory, replays the log and compacts it. */
+  async open(dataDir: string): Promise<void> {
+    await Deno.mkdir(dataDir, { recursive: true });
+    this.#path = `${dataDir}/store.log`;
+    let text = "";
+    try {
+      text = await Deno.readTextFile(this.#path);
+    } catch (e) {
+      if (!(e instanceof Deno.errors.NotFound)) throw e;
+    }
+    for (const line of text.split("\n")) {
+      if (!line.trim()) continue;
+      let rec: { rv: number; type: string; key: string; obj?: KubeObject };
+      try {
+        rec = JSON.parse(line);
+      } catch {
+        break; // a torn final line from a crash: never acknowledged
+      }
+      const m = this.#bucket(rec.type);
+      if (rec.obj) m.set(rec.key, rec.obj);
+      else m.delete(rec.key);
+      this.#rv = Math.max(this.#rv, rec.rv);
+    }
+    this.#compacted = this.#rv;
+    const tmp = `${this.#path}.tmp`;
+    const f = await Deno.open(tmp, { write: true, create: true, truncate: true });
+    const enc = new TextEncoder();
+    const lines: string[] = [];
+    for (const [type, m] of this.#data) {
+      for (const [key, obj] of m) lines.push(JSON.stringify({ rv: this.#rv, type, key, obj }));
+    }
+    await f.write(enc.encode(lines.map((l) => l + "\n").join("")));
+    await f.syncData();
+    f.close();
+    await Deno.rename(tmp, this.#path);
+    this.#file = await Deno.open(this.#path, { append: true, create: true });
+  }
+
+  /** Closes the log file. */
+  async close(): Promise<void> {
+    await this.#chain;
+    this.#file?.close();
+    this.#file = undefined;
+  }
+
+  #bucket(type: string): Map<string, KubeObject> {
+    let m = this.#data.get(type);
+    if (!m) this.#data.set(type, m = new Map());
+    return m;
+  }
+
+  /** The current resourceVersion. */
+  get rv(): number {
+    return this.#rv;
+  }
+
+  /** The oldest resourceVersion a watch may resume from. */
+  get oldest(): number {
+    return this.#compacted;
+  }
+
+  /** Returns the stored object (not a copy; callers must not mutate). */
+  get(type: string, key: string): KubeObject | undefined {
+    return this.#data.get(type)?.get(key);
+  }
+
+  /** All objects of a type, sorted by key, optionally in one namespace. */
+  list(type: string, namespace?: string): KubeObject[] {
+    const m = this.#data.get(type);
+    if (!m) return [];
+    const keys = [...m.keys()].sort();
+    const out: KubeObject[] = [];
+    for (const k of keys) {
+      const o = m.get(k)!;
+      if (namespace !== undefined && o.metadata.namespace !== namespace) continue;
+      out.push(o);
+    }
+    return out;
+  }
+
+  /** All type keys with stored objects. */
+  types(): string[] {
+    return [...this.#data.keys()];
+  }
+
+  /** Allocates the next resourceVersion (used for dry runs and bookmarks too). */
+  nextRv(): number {
+    return ++this.#rv;
+  }
+
+  /**
+   * Stores (or with `obj` undefined, removes) an object; assigns its
+   * resourceVersion, records the event, persists durably, then notifies.
+   */
+  async put(
+    type: string,
+    key: string,
+    kind: StoreEvent["kind"],
+    obj: KubeObject,
+  ): Promise<KubeObject> {
+    const rv = ++this.#rv;
+    const stored = structuredClone(obj);
+    stored.metadata.resourceVersion = String(rv);
+    const m = this.#bucket(type);
+    const old = m.get(key);
+    if (kind === "DELETED") m.delete(key);
+    else m.set(key, stored);
+    const ev: StoreEvent = { rv, type, kind, object: stored, old };
+    this.#log.push(ev);
+    if (this.#log.length > this.#window) {
+      const drop = this.#log.length - this.#window;
+      this.#compacted = this.#log[drop - 1].rv;
+      this.#log.splice(0, drop);
+    }
+    if (this.#file) {
+      const line = JSON.stringify({ rv, type, key, obj: kind === "DELETED" ? undefined : stored }) + "\n";
+      const file = this.#file;
+      const p = this.#chain.then(async () => {
+        const data = new TextEncoder().encode(line);
+        let off = 0;
+        while (off < data.length) off += await file.write(data.subarray(off));
+        await file.syncData();
+      });
+      this.#chain = p.catch(() => {});
+      await p;
+    }
+    for (const l of this.#listeners) {
+      try {
+        l(ev);
+      } catch { /* a listener error never fails a write */ }
+    }
+    return stored;
+  }
+
+  /** Events after `rv` (throws `"expired"` when they are no longer retained). */
+  since(rv: number): StoreEvent[] | "expired" {
+    if (rv < this.#compacted) return "expired";
+    let lo = 0;
+    let hi = this.#log.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.#log[mid].rv <= rv) lo = mid + 1;
+      else hi = mid;
+    }
+    return this.#log.slice(lo);
+  }
+
+  /** Subscribes to changes; returns the unsubscribe function. */
+  subscribe(l: StoreListener): () => void {
+    this.#listeners.add(l);
+    return () => this.#listeners.delete(l);
+  }
+}

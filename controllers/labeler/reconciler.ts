@@ -1,0 +1,143 @@
+/**
+ * The labeler (KNATIVE.md §6): a second controller on Routes that keeps the
+ * `serving.knative.dev/routes` annotation and the Revision `routingState`
+ * label in step with what each Route references. Phases: find referenced →
+ * clear the no-longer-referenced (only once the Route is Ready or Failed) →
+ * mark the referenced. On deletion (finalizer) the Route is removed everywhere.
+ * It writes no Route status.
+ * @module
+ */
+import type { Configuration, Revision, Route } from "../../apis/mod.ts";
+import { ROUTING_STATE_LABEL, RoutingState, SERVING_V1 } from "../../apis/mod.ts";
+import type { ControllerPlugin, KubeObject, ReconcilerDeps, StoreView } from "../../runtime/mod.ts";
+import { isNotFound } from "../../runtime/mod.ts";
+import { Tracker } from "../route/tracker.ts";
+import { listedRoutes, metadataPatch, referencedBy } from "./resources.ts";
+
+/** The labeler's finalizer on Routes (Knative's default for the Route reconciler). */
+export const LABELER_FINALIZER = "routes.serving.knative.dev";
+
+const ROUTE = { apiVersion: SERVING_V1, kind: "Route" };
+const CONFIGURATION = { apiVersion: SERVING_V1, kind: "Configuration" };
+const REVISION = { apiVersion: SERVING_V1, kind: "Revision" };
+
+type Kind = "Configuration" | "Revision";
+
+function store(deps: ReconcilerDeps, kind: Kind): StoreView {
+  const s = deps.stores.get(`${SERVING_V1}/${kind}`);
+  if (!s) throw new Error(`no informer cache for ${SERVING_V1}/${kind}`);
+  return s;
+}
+
+function readyStatus(route: Route): string | undefined {
+  if (route.status?.observedGeneration !== route.metadata.generation) return undefined;
+  return route.status?.conditions?.find((c) => c.type === "Ready")?.status;
+}
+
+/**
+ * The labeler writes no status, so it waits until the Route controller has
+ * observed the current generation (its status write re-enqueues the Route);
+ * the runtime would otherwise stamp `observedGeneration` for it. Deleting
+ * Routes always pass, so the finalizer runs.
+ */
+export function settled(route: Route): boolean {
+  if (route.metadata.deletionTimestamp) return true;
+  const og = route.status?.observedGeneration;
+  return og === undefined || og === route.metadata.generation;
+}
+
+/** The labeler controller plugin. */
+export function labelerPlugin(opts: { tracker?: Tracker } = {}): ControllerPlugin<Route> {
+  const tracker = opts.tracker ?? new Tracker();
+  return {
+    name: "labeler",
+    resource: ROUTE,
+    watches: [
+      { gvk: CONFIGURATION, map: (o) => tracker.lookup("Configuration", o) },
+      { gvk: REVISION, map: (o) => tracker.lookup("Revision", o) },
+    ],
+    finalizer: LABELER_FINALIZER,
+    filter: settled,
+    create: (deps) => ({
+      reconcile: (route) => syncRoutingMeta(deps, tracker, route),
+      finalize: async (route) => {
+        await clearNotListed(deps, route, "Revision", new Set());
+        await clearNotListed(deps, route, "Configuration", new Set());
+        tracker.forget(route);
+      },
+    }),
+  };
+}
+
+/** One labeler pass over a Route. */
+export async function syncRoutingMeta(
+  deps: ReconcilerDeps,
+  tracker: Tracker,
+  route: Route,
+): Promise<void> {
+  const ns = route.metadata.namespace ?? "";
+  const revs = store(deps, "Revision"), cfgs = store(deps, "Configuration");
+  const ref = referencedBy(route, {
+    revision: (n) => revs.get(`${ns}/${n}`) as Revision | undefined,
+    configuration: (n) => cfgs.get(`${ns}/${n}`) as Configuration | undefined,
+  });
+  tracker.track(route, ref.tracked);
+  const st = readyStatus(route);
+  if (st === "True" || st === "False") {
+    await clearNotListed(deps, route, "Revision", ref.revisions);
+    await clearNotListed(deps, route, "Configuration", ref.configurations);
+  }
+  for (const name of ref.revisions) await setMeta(deps, route, "Revision", name, false);
+  for (const name of ref.configurations) await setMeta(deps, route, "Configuration", name, false);
+}
+
+async function clearNotListed(
+  deps: ReconcilerDeps,
+  route: Route,
+  kind: Kind,
+  keep: Set<string>,
+): Promise<void> {
+  const ns = route.metadata.namespace ?? "";
+  const name = route.metadata.name ?? "";
+  for (const obj of store(deps, kind).list(ns)) {
+    if (kind === "Revision" && obj.metadata.labels?.[ROUTING_STATE_LABEL] !== RoutingState.Active) {
+      continue;
+    }
+    if (!listedRoutes(obj as KubeObject).has(name) || keep.has(obj.metadata.name ?? "")) continue;
+    await setMeta(deps, route, kind, obj.metadata.name ?? "", true);
+  }
+}
+
+async function setMeta(
+  deps: ReconcilerDeps,
+  route: Route,
+  kind: Kind,
+  name: string,
+  remove: boolean,
+): Promise<void> {
+  const ns = route.metadata.namespace ?? "";
+  const obj = store(deps, kind).get(`${ns}/${name}`) as KubeObject | undefined;
+  if (!obj) return;
+  const patch = metadataPatch(
+    obj,
+    route.metadata.name ?? "",
+    remove,
+    kind === "Revision",
+    deps.now(),
+  );
+  if (!patch) return;
+  try {
+    await deps.client.patch(
+      { apiVersion: SERVING_V1, kind, namespace: ns, name },
+      "merge",
+      patch,
+    );
+  } catch (e) {
+    if (isNotFound(e)) return;
+    throw new Error(
+      `failed to ${remove ? "remove" : "add"} route annotation on ${kind} "${name}": ${
+        (e as Error).message
+      }`,
+    );
+  }
+}

@@ -1,0 +1,188 @@
+/**
+ * Pure helpers of `denative render`: flag parsing, multi-document input
+ * parsing, and the cleaned, sorted `v1 List` it prints.
+ * @module
+ */
+import { parseAllDocuments, stringify } from "yaml";
+import type { KubeObject } from "../runtime/mod.ts";
+
+/** Parsed `render` flags. */
+export interface RenderArgs {
+  /** Input files (`-f`, repeatable; `-` is stdin). */
+  files: string[];
+  /** Default ingress class (`--ingress-class`). */
+  ingressClass: string;
+  /** Default domain (`--domain`). */
+  domain: string;
+  /** Output format (`-o`). */
+  output: "yaml" | "json";
+  /** Resolve image digests (`--resolve-digests`). */
+  resolveDigests: boolean;
+  /** Fixed-point timeout in ms (`--timeout`, seconds). */
+  timeoutMs: number;
+}
+
+/** Knative's default ingress class, `render`'s default. */
+export const DEFAULT_RENDER_INGRESS_CLASS = "istio.ingress.networking.knative.dev";
+/** The default domain of `dev` and `render`. */
+export const DEFAULT_DOMAIN = "example.com";
+
+/** Parses `render` flags; throws an Error with a usage message on bad input. */
+export function parseRenderArgs(args: string[]): RenderArgs {
+  const out: RenderArgs = {
+    files: [],
+    ingressClass: DEFAULT_RENDER_INGRESS_CLASS,
+    domain: DEFAULT_DOMAIN,
+    output: "yaml",
+    resolveDigests: false,
+    timeoutMs: 60_000,
+  };
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    const [flag, inline] = a.startsWith("--") && a.includes("=")
+      ? [a.slice(0, a.indexOf("=")), a.slice(a.indexOf("=") + 1)]
+      : [a, undefined];
+    const value = () => {
+      if (inline !== undefined) return inline;
+      const v = args[++i];
+      if (v === undefined) throw new Error(`flag ${flag} needs a value`);
+      return v;
+    };
+    switch (flag) {
+      case "-f":
+      case "--filename":
+        out.files.push(value());
+        break;
+      case "--ingress-class":
+        out.ingressClass = value();
+        break;
+      case "--domain":
+        out.domain = value();
+        break;
+      case "-o":
+      case "--output": {
+        const v = value();
+        if (v !== "yaml" && v !== "json") {
+          throw new Error(`unsupported output ${JSON.stringify(v)}, want yaml or json`);
+        }
+        out.output = v;
+        break;
+      }
+      case "--resolve-digests":
+        out.resolveDigests = true;
+        break;
+      case "--timeout": {
+        const n = Number(value());
+        if (!(n > 0)) throw new Error("--timeout must be a positive number of seconds");
+        out.timeoutMs = n * 1000;
+        break;
+      }
+      default:
+        throw new Error(`unknown flag ${JSON.stringify(a)}`);
+    }
+  }
+  if (out.files.length === 0) throw new Error("at least one -f FILE is required");
+  return out;
+}
+
+/** Parses a multi-document YAML (or JSON) text into objects; `List`s are flattened. */
+export function parseObjects(text: string, source: string): KubeObject[] {
+  const out: KubeObject[] = [];
+  for (const doc of parseAllDocuments(text)) {
+    if (doc.errors.length) throw new Error(`${source}: ${doc.errors[0].message}`);
+    const v = doc.toJS() as unknown;
+    if (v === null || v === undefined) continue;
+    if (typeof v !== "object" || Array.isArray(v)) {
+      throw new Error(`${source}: a document is not an object`);
+    }
+    const o = v as KubeObject;
+    if (typeof o.kind === "string" && o.kind.endsWith("List") && Array.isArray(o.items)) {
+      out.push(...(o.items as KubeObject[]));
+    } else {
+      if (!o.apiVersion || !o.kind || !o.metadata?.name) {
+        throw new Error(`${source}: every object needs apiVersion, kind and metadata.name`);
+      }
+      out.push(o);
+    }
+  }
+  return out;
+}
+
+const TIME_KEYS = new Set([
+  "creationTimestamp",
+  "deletionTimestamp",
+  "lastTransitionTime",
+  "lastUpdateTime",
+  "lastProbeTime",
+  "lastHeartbeatTime",
+  "startTime",
+  "startedAt",
+  "finishedAt",
+  "renewTime",
+  "acquireTime",
+]);
+const NOISE_META = ["uid", "resourceVersion", "managedFields", "selfLink"];
+const NOISE_ANNOTATIONS = [
+  "serving.knative.dev/routingStateModified",
+  "serving.knative.dev/creator",
+  "serving.knative.dev/lastModifier",
+  "kubectl.kubernetes.io/last-applied-configuration",
+];
+
+/**
+ * Removes server-managed noise: uid, resourceVersion, managedFields,
+ * timestamps (including condition `lastTransitionTime`), owner-reference
+ * uids, labels whose value is an object uid, and timestamp annotations.
+ * `generation` and `observedGeneration` are kept.
+ */
+export function cleanObject(obj: KubeObject, uids: ReadonlySet<string>): KubeObject {
+  const o = structuredClone(obj);
+  for (const k of NOISE_META) delete (o.metadata as Record<string, unknown>)[k];
+  for (const a of NOISE_ANNOTATIONS) delete o.metadata.annotations?.[a];
+  if (o.metadata.annotations && !Object.keys(o.metadata.annotations).length) {
+    delete o.metadata.annotations;
+  }
+  const walk = (v: unknown): unknown => {
+    if (Array.isArray(v)) return v.map(walk);
+    if (v && typeof v === "object") {
+      const m = v as Record<string, unknown>;
+      for (const k of Object.keys(m)) {
+        if (TIME_KEYS.has(k) || k === "uid") delete m[k];
+        else if (typeof m[k] === "string" && uids.has(m[k] as string)) delete m[k];
+        else m[k] = walk(m[k]);
+      }
+      return m;
+    }
+    return v;
+  };
+  return walk(o) as KubeObject;
+}
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** Sorts by apiVersion, kind, namespace, name. */
+export function sortObjects(objs: KubeObject[]): KubeObject[] {
+  return [...objs].sort((a, b) =>
+    cmp(a.apiVersion, b.apiVersion) || cmp(a.kind, b.kind) ||
+    cmp(a.metadata.namespace ?? "", b.metadata.namespace ?? "") ||
+    cmp(a.metadata.name ?? "", b.metadata.name ?? "")
+  );
+}
+
+/** The cleaned, sorted `v1 List` of `objs`. */
+export function renderList(objs: KubeObject[]): KubeObject {
+  const uids = new Set(objs.map((o) => o.metadata.uid).filter((u): u is string => !!u));
+  return {
+    apiVersion: "v1",
+    kind: "List",
+    metadata: {},
+    items: sortObjects(objs).map((o) => cleanObject(o, uids)),
+  };
+}
+
+/** Formats the list as YAML or JSON. */
+export function formatList(list: KubeObject, output: "yaml" | "json"): string {
+  return output === "json" ? JSON.stringify(list, null, 2) + "\n" : stringify(list);
+}

@@ -1,0 +1,250 @@
+/**
+ * The Service reconciler (KNATIVE.md §3): a Service owns a Configuration and a
+ * Route named like itself and mirrors their status.
+ * @module
+ */
+import type { Configuration, Revision, Route, Service, TrafficTarget } from "../../apis/mod.ts";
+import {
+  CONFIGURATION_GENERATION_LABEL,
+  MANUAL_MESSAGE,
+  MANUAL_REASON,
+  ServiceConditions,
+  serviceConditionSet,
+  V1ALPHA1_MODE_ANNOTATION,
+} from "../../apis/mod.ts";
+import {
+  type ConditionManager,
+  ConditionSet,
+  type DuckStatus,
+  isNotFound,
+  type KubeObject,
+  type Reconciler,
+  type ReconcilerDeps,
+} from "../../runtime/mod.ts";
+import { gvkKey, isControlledBy, isDerivative, jsonEqual, mapsEqual } from "../names.ts";
+import { makeConfiguration, makeRoute } from "./resources.ts";
+
+/** The Service condition set. */
+export const serviceConditions = new ConditionSet({
+  happy: serviceConditionSet.happy,
+  dependents: [...serviceConditionSet.dependents],
+});
+
+const CONFIGURATION_GVK = { apiVersion: "serving.knative.dev/v1", kind: "Configuration" };
+const ROUTE_GVK = { apiVersion: "serving.knative.dev/v1", kind: "Route" };
+const REVISION_GVK = { apiVersion: "serving.knative.dev/v1", kind: "Revision" };
+
+/** Reads an object from the informer cache, or from the API when no cache is registered. */
+export async function lookup<T extends KubeObject>(
+  deps: ReconcilerDeps,
+  gvk: { apiVersion: string; kind: string },
+  namespace: string | undefined,
+  name: string,
+): Promise<T | undefined> {
+  const store = deps.stores.get(gvkKey(gvk));
+  if (store) {
+    const o = store.get(namespace ? `${namespace}/${name}` : name);
+    return o ? structuredClone(o) as T : undefined;
+  }
+  try {
+    return await deps.client.get<T>({ ...gvk, namespace, name });
+  } catch (e) {
+    if (isNotFound(e)) return undefined;
+    throw e;
+  }
+}
+
+/** True when the Service was written as a v1alpha1 `manual` Service. */
+export function isManual(svc: Service): boolean {
+  return svc.metadata.annotations?.[V1ALPHA1_MODE_ANNOTATION] === "manual";
+}
+
+/** Creates the Service reconciler. */
+export function createServiceReconciler(deps: ReconcilerDeps): Reconciler<Service> {
+  const { client, recorder } = deps;
+
+  async function reconcileConfiguration(svc: Service, cm: ConditionManager) {
+    const name = svc.metadata.name ?? "";
+    const ns = svc.metadata.namespace;
+    const existing = await lookup<Configuration>(deps, CONFIGURATION_GVK, ns, name);
+    if (!existing) {
+      const created = await client.create(makeConfiguration(svc));
+      recorder.event(svc, "Normal", "Created", `Created Configuration ${JSON.stringify(name)}`);
+      return created;
+    }
+    if (!isControlledBy(existing, svc)) {
+      const msg = `There is an existing Configuration ${JSON.stringify(name)} that we do not own.`;
+      cm.markFalse(ServiceConditions.ConfigurationsReady, "NotOwned", msg);
+      throw new Error(
+        `service: ${JSON.stringify(name)} does not own configuration: ${JSON.stringify(name)}`,
+      );
+    }
+    const desired = makeConfiguration(svc, existing);
+    if (
+      isDerivative(desired.spec, existing.spec) &&
+      mapsEqual(desired.metadata.labels, existing.metadata.labels) &&
+      mapsEqual(desired.metadata.annotations, existing.metadata.annotations)
+    ) return existing;
+    const updated: Configuration = {
+      ...existing,
+      metadata: {
+        ...existing.metadata,
+        labels: desired.metadata.labels,
+        annotations: desired.metadata.annotations,
+      },
+      spec: desired.spec,
+    };
+    return await client.update(updated);
+  }
+
+  function propagateConfigurationStatus(svc: Service, config: Configuration, cm: ConditionManager) {
+    const st = svc.status ??= {};
+    if (config.metadata.generation !== config.status?.observedGeneration) {
+      cm.markUnknown(
+        ServiceConditions.ConfigurationsReady,
+        "OutOfDate",
+        "The Configuration is still working to reflect the latest desired specification.",
+      );
+      return false;
+    }
+    st.latestReadyRevisionName = config.status?.latestReadyRevisionName;
+    st.latestCreatedRevisionName = config.status?.latestCreatedRevisionName;
+    if (st.latestReadyRevisionName === undefined) delete st.latestReadyRevisionName;
+    if (st.latestCreatedRevisionName === undefined) delete st.latestCreatedRevisionName;
+    const ready = config.status?.conditions?.find((c) => c.type === "Ready");
+    if (ready?.status === "True") cm.markTrue(ServiceConditions.ConfigurationsReady);
+    else if (ready?.status === "False") {
+      cm.markFalse(ServiceConditions.ConfigurationsReady, ready.reason ?? "", ready.message ?? "");
+    } else {
+      cm.markUnknown(
+        ServiceConditions.ConfigurationsReady,
+        ready?.reason ?? "",
+        ready?.message ?? "",
+      );
+    }
+    return true;
+  }
+
+  async function checkRevisionNameAvailable(
+    svc: Service,
+    config: Configuration,
+    cm: ConditionManager,
+  ) {
+    const byo = svc.spec.template.metadata?.name;
+    if (!byo) return true;
+    const rev = await lookup<Revision>(deps, REVISION_GVK, svc.metadata.namespace, byo);
+    if (!rev) return true;
+    const owned = isControlledBy(rev, config);
+    const sameGen = rev.metadata.labels?.[CONFIGURATION_GENERATION_LABEL] ===
+      String(config.metadata.generation);
+    if (owned && (sameGen || jsonEqual(rev.spec, config.spec.template.spec))) return true;
+    cm.markFalse(
+      ServiceConditions.RoutesReady,
+      "RevisionNameTaken",
+      `The revision name ${JSON.stringify(byo)} is taken.`,
+    );
+    return false;
+  }
+
+  async function reconcileRoute(svc: Service, cm: ConditionManager) {
+    const name = svc.metadata.name ?? "";
+    const existing = await lookup<Route>(deps, ROUTE_GVK, svc.metadata.namespace, name);
+    const desired = makeRoute(svc);
+    if (!existing) {
+      const created = await client.create(desired);
+      recorder.event(svc, "Normal", "Created", `Created Route ${JSON.stringify(name)}`);
+      return created;
+    }
+    if (!isControlledBy(existing, svc)) {
+      const msg = `There is an existing Route ${JSON.stringify(name)} that we do not own.`;
+      cm.markFalse(ServiceConditions.RoutesReady, "NotOwned", msg);
+      throw new Error(
+        `service: ${JSON.stringify(name)} does not own route: ${JSON.stringify(name)}`,
+      );
+    }
+    if (
+      isDerivative(desired.spec, existing.spec) &&
+      (desired.spec.traffic?.length ?? 0) === (existing.spec.traffic?.length ?? 0) &&
+      mapsEqual(desired.metadata.labels, existing.metadata.labels) &&
+      mapsEqual(desired.metadata.annotations, existing.metadata.annotations)
+    ) return existing;
+    return await client.update<Route>({
+      ...existing,
+      metadata: {
+        ...existing.metadata,
+        labels: desired.metadata.labels,
+        annotations: desired.metadata.annotations,
+      },
+      spec: desired.spec,
+    });
+  }
+
+  function propagateRouteStatus(svc: Service, route: Route, cm: ConditionManager) {
+    const st = svc.status ??= {};
+    if (route.metadata.generation !== route.status?.observedGeneration) {
+      cm.markUnknown(
+        ServiceConditions.RoutesReady,
+        "OutOfDate",
+        "The Route is still working to reflect the latest desired specification.",
+      );
+      return;
+    }
+    const rs = route.status ?? {};
+    if (rs.url !== undefined) st.url = rs.url;
+    else delete st.url;
+    if (rs.address !== undefined) st.address = structuredClone(rs.address);
+    else delete st.address;
+    if (rs.traffic !== undefined) st.traffic = structuredClone(rs.traffic);
+    else delete st.traffic;
+    const ready = rs.conditions?.find((c) => c.type === "Ready");
+    if (ready?.status === "True") cm.markTrue(ServiceConditions.RoutesReady);
+    else if (ready?.status === "False") {
+      cm.markFalse(ServiceConditions.RoutesReady, ready.reason ?? "", ready.message ?? "");
+    } else {
+      cm.markUnknown(ServiceConditions.RoutesReady, ready?.reason ?? "", ready?.message ?? "");
+    }
+  }
+
+  function checkTrafficMigrated(config: Configuration, route: Route, cm: ConditionManager) {
+    if (cm.get(ServiceConditions.RoutesReady)?.status !== "True") return;
+    const lrr = config.status?.latestReadyRevisionName ?? "";
+    const norm = (t: TrafficTarget) => ({
+      tag: t.tag ?? "",
+      revisionName: t.configurationName === config.metadata.name && !t.revisionName
+        ? lrr
+        : t.revisionName ?? "",
+      percent: t.percent ?? 0,
+    });
+    const want = (route.spec.traffic ?? []).map(norm);
+    const got = (route.status?.traffic ?? []).map((t) => ({
+      tag: t.tag ?? "",
+      revisionName: t.revisionName ?? "",
+      percent: t.percent ?? 0,
+    }));
+    if (!jsonEqual(want, got)) {
+      cm.markUnknown(
+        ServiceConditions.RoutesReady,
+        "TrafficNotMigrated",
+        "Traffic is not yet migrated to the latest revision.",
+      );
+    }
+  }
+
+  return {
+    async reconcile(svc: Service) {
+      const cm = serviceConditions.manage((svc.status ??= {}) as DuckStatus, deps.now);
+      if (isManual(svc)) {
+        cm.markUnknown(ServiceConditions.ConfigurationsReady, MANUAL_REASON, MANUAL_MESSAGE);
+        cm.markUnknown(ServiceConditions.RoutesReady, MANUAL_REASON, MANUAL_MESSAGE);
+        return;
+      }
+      const config = await reconcileConfiguration(svc, cm);
+      const configCurrent = propagateConfigurationStatus(svc, config, cm);
+      if (!configCurrent && svc.spec.template.metadata?.name) return;
+      if (!(await checkRevisionNameAvailable(svc, config, cm))) return;
+      const route = await reconcileRoute(svc, cm);
+      propagateRouteStatus(svc, route, cm);
+      checkTrafficMigrated(config, route, cm);
+    },
+  };
+}
