@@ -12,8 +12,14 @@ import type {
   StatusCause,
 } from "../runtime/mod.ts";
 import { type ApiContext, defaultApiContext } from "./context.ts";
-import type { FieldError } from "./field_error.ts";
-import { SERVING_GROUP, V1ALPHA1_MODE_ANNOTATION } from "./serving/register.ts";
+import { FieldError } from "./field_error.ts";
+import { serviceConverter } from "./serving/v1alpha1/conversion.ts";
+import {
+  SERVING_GROUP,
+  SERVING_V1,
+  SERVING_V1ALPHA1,
+  V1ALPHA1_MODE_ANNOTATION,
+} from "./serving/register.ts";
 import { NETWORKING_INTERNAL_GROUP } from "./networking/register.ts";
 import { AUTOSCALING_INTERNAL_GROUP } from "./autoscaling/register.ts";
 import {
@@ -41,7 +47,7 @@ import {
   validatePodAutoscaler,
 } from "./autoscaling/v1alpha1/defaults_validation.ts";
 import type { Metric, PodAutoscaler } from "./autoscaling/v1alpha1/types.ts";
-import { type ConfigMapSpec, ConfigError } from "./config/parse.ts";
+import { ConfigError, type ConfigMapSpec } from "./config/parse.ts";
 import { servingConfigMapSpecs, SYSTEM_NAMESPACE } from "./config/mod.ts";
 import { parseDefaultsConfig } from "./config/defaults.ts";
 import { parseFeaturesConfig } from "./config/features.ts";
@@ -84,6 +90,15 @@ function ctxFor(req: AdmissionRequest, src: ApiContextSource | undefined): ApiCo
   };
 }
 
+// Serving hooks work on v1; a v1alpha1 Service (new or old) is converted first.
+function toHub(req: AdmissionRequest): AdmissionRequest {
+  const up = (o: KubeObject | undefined) =>
+    o && o.kind === "Service" && o.apiVersion === SERVING_V1ALPHA1
+      ? serviceConverter.convert(o, SERVING_V1)
+      : o;
+  return { ...req, object: up(req.object), oldObject: up(req.oldObject) };
+}
+
 type Kinds = {
   Service: Service;
   Configuration: Configuration;
@@ -124,23 +139,40 @@ export function servingAdmissionHooks(opts: AdmissionHooksOptions = {}): Admissi
     group: SERVING_GROUP,
     kinds: ["Service", "Configuration", "Revision", "Route"],
     mutate(req) {
-      const obj = req.object!;
-      if (req.subResource === "status" || req.operation === "DELETE") return obj;
+      const orig = req.object!;
+      if (req.subResource === "status" || req.operation === "DELETE") return orig;
+      let hub: AdmissionRequest;
+      try {
+        hub = toHub(req);
+      } catch {
+        return orig; // an unconvertible v1alpha1 object is refused by validate
+      }
+      const obj = hub.object!;
       const kind = obj.kind as keyof Kinds;
       const f = defaulters[kind] as unknown as
         | ((c: ApiContext, o: KubeObject) => KubeObject)
         | undefined;
-      if (!f) return obj;
-      const input = kind === "Service" ? manualPreserve(req, structuredClone(obj) as Service) : obj;
-      return f(ctxFor(req, src), input);
+      if (!f) return orig;
+      const input = kind === "Service" ? manualPreserve(hub, structuredClone(obj) as Service) : obj;
+      const out = f(ctxFor(hub, src), input);
+      return out.apiVersion === orig.apiVersion
+        ? out
+        : serviceConverter.convert(out, orig.apiVersion);
     },
     validate(req) {
       if (req.operation === "DELETE" || !req.object) return undefined;
-      const kind = req.object.kind as keyof Kinds;
+      let hub: AdmissionRequest;
+      try {
+        hub = toHub(req);
+      } catch (e) {
+        if (e instanceof FieldError) return fieldErrorToDenial(e);
+        return { message: e instanceof Error ? e.message : String(e) };
+      }
+      const kind = hub.object!.kind as keyof Kinds;
       const f = validators[kind] as unknown as
         | ((c: ApiContext, o: KubeObject) => FieldError | undefined)
         | undefined;
-      return f ? denial(f(ctxFor(req, src), req.object)) : undefined;
+      return f ? denial(f(ctxFor(hub, src), hub.object!)) : undefined;
     },
   };
   const networking: AdmissionHook = {
@@ -210,7 +242,10 @@ export function configMapValidationHook(systemNamespace = SYSTEM_NAMESPACE): Adm
         spec.parse((cm.data as Record<string, string> | undefined) ?? {});
       } catch (e) {
         const msg = e instanceof ConfigError ? e.message : String(e);
-        return { message: msg, causes: [{ reason: "FieldValueInvalid", message: msg, field: "data" }] };
+        return {
+          message: msg,
+          causes: [{ reason: "FieldValueInvalid", message: msg, field: "data" }],
+        };
       }
       return undefined;
     },
@@ -219,7 +254,11 @@ export function configMapValidationHook(systemNamespace = SYSTEM_NAMESPACE): Adm
 
 /** Builds an {@link ApiContextSource} from raw config-map data (missing maps → defaults). */
 export function apiContextFromConfigMaps(
-  data: { defaults?: Record<string, string>; features?: Record<string, string>; autoscaler?: Record<string, string> },
+  data: {
+    defaults?: Record<string, string>;
+    features?: Record<string, string>;
+    autoscaler?: Record<string, string>;
+  },
 ): ApiContextSource {
   const v = {
     defaults: parseDefaultsConfig(data.defaults ?? {}),

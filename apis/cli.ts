@@ -23,7 +23,8 @@ export function renderManifestFiles(opts: ManifestOptions = {}): Record<string, 
   return out;
 }
 
-const USAGE = `usage: denative manifests [--out DIR] [--namespace NS] [--image IMAGE] [--queue-image IMAGE]
+const USAGE =
+  `usage: denative manifests [--out DIR] [--namespace NS] [--image IMAGE] [--queue-image IMAGE]
 
 Prints the install YAML (namespace, RBAC, CRDs, config maps, controller, webhooks),
 or writes one file per group into DIR with --out.`;
@@ -34,7 +35,9 @@ export async function manifestsCommand(args: string[]): Promise<number> {
   let out: string | undefined;
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
-    const [flag, inline] = a.includes("=") ? [a.slice(0, a.indexOf("=")), a.slice(a.indexOf("=") + 1)] : [a, undefined];
+    const [flag, inline] = a.includes("=")
+      ? [a.slice(0, a.indexOf("=")), a.slice(a.indexOf("=") + 1)]
+      : [a, undefined];
     const val = () => inline ?? args[++i];
     switch (flag) {
       case "--out":

@@ -83,7 +83,7 @@ export function isQualifiedName(v: string): string[] {
     const [prefix, n] = parts;
     name = n;
     if (prefix.length === 0) errs.push("prefix part must be non-empty");
-    else {errs.push(...isDNS1123Subdomain(prefix).map((m) => `prefix part ${m}`));}
+    else errs.push(...isDNS1123Subdomain(prefix).map((m) => `prefix part ${m}`));
   } else {
     return [
       "a qualified name " + regexError(
@@ -98,13 +98,15 @@ export function isQualifiedName(v: string): string[] {
   if (name.length === 0) errs.push("name part must be non-empty");
   else if (name.length > 63) errs.push(`name part ${maxLenError(63)}`);
   if (!new RegExp(`^${QUALIFIED_NAME_FMT}$`).test(name)) {
-    errs.push("name part " + regexError(
-      "must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character",
-      QUALIFIED_NAME_FMT,
-      "MyName",
-      "my.name",
-      "123-abc",
-    ));
+    errs.push(
+      "name part " + regexError(
+        "must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character",
+        QUALIFIED_NAME_FMT,
+        "MyName",
+        "my.name",
+        "123-abc",
+      ),
+    );
   }
   return errs;
 }

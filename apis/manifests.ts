@@ -181,7 +181,7 @@ const DEFS: CrdDef[] = [
     kind: "Metric",
     plural: "metrics",
     singular: "metric",
-    shortNames: ["metric"],
+    shortNames: [],
     categories: ["knative-internal", "autoscaling"],
     schema: autoscalingSchemas.Metric,
     columns: readyCols,
@@ -227,7 +227,7 @@ export function knativeCrds(opts: ManifestOptions = {}): KubeObject[] {
         listKind: `${d.kind}List`,
         plural: d.plural,
         singular: d.singular,
-        shortNames: d.shortNames,
+        ...(d.shortNames.length > 0 ? { shortNames: d.shortNames } : {}),
         categories: d.categories,
       },
       scope: "Namespaced",
@@ -319,13 +319,21 @@ function rbac(ns: string): KubeObject[] {
       apiVersion: "rbac.authorization.k8s.io/v1",
       kind: "Role",
       metadata: { name: "denative-webhook-certs", namespace: ns, labels: baseLabels() },
-      rules: [{ apiGroups: [""], resources: ["secrets"], verbs: ["get", "list", "watch", "create", "update"] }],
+      rules: [{
+        apiGroups: [""],
+        resources: ["secrets"],
+        verbs: ["get", "list", "watch", "create", "update"],
+      }],
     },
     {
       apiVersion: "rbac.authorization.k8s.io/v1",
       kind: "RoleBinding",
       metadata: { name: "denative-webhook-certs", namespace: ns, labels: baseLabels() },
-      roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: "denative-webhook-certs" },
+      roleRef: {
+        apiGroup: "rbac.authorization.k8s.io",
+        kind: "Role",
+        name: "denative-webhook-certs",
+      },
       subjects: [{ kind: "ServiceAccount", name: "controller", namespace: ns }],
     },
   ];
@@ -386,7 +394,11 @@ function workloads(ns: string, image: string): KubeObject[] {
     {
       apiVersion: "v1",
       kind: "Service",
-      metadata: { name: WEBHOOK_SERVICE_NAME, namespace: ns, labels: baseLabels({ app: "webhook" }) },
+      metadata: {
+        name: WEBHOOK_SERVICE_NAME,
+        namespace: ns,
+        labels: baseLabels({ app: "webhook" }),
+      },
       spec: {
         selector: { app: "controller" },
         ports: [{ name: "https-webhook", port: 443, targetPort: WEBHOOK_PORT }],
@@ -397,9 +409,27 @@ function workloads(ns: string, image: string): KubeObject[] {
 
 function webhookRules(ops: string[]) {
   return [
-    { apiGroups: [SERVING_GROUP], apiVersions: ["*"], operations: ops, resources: ["services", "configurations", "revisions", "routes"], scope: "Namespaced" },
-    { apiGroups: [NETWORKING_INTERNAL_GROUP], apiVersions: ["*"], operations: ops, resources: ["ingresses", "serverlessservices"], scope: "Namespaced" },
-    { apiGroups: [AUTOSCALING_INTERNAL_GROUP], apiVersions: ["*"], operations: ops, resources: ["podautoscalers", "metrics"], scope: "Namespaced" },
+    {
+      apiGroups: [SERVING_GROUP],
+      apiVersions: ["*"],
+      operations: ops,
+      resources: ["services", "configurations", "revisions", "routes"],
+      scope: "Namespaced",
+    },
+    {
+      apiGroups: [NETWORKING_INTERNAL_GROUP],
+      apiVersions: ["*"],
+      operations: ops,
+      resources: ["ingresses", "serverlessservices"],
+      scope: "Namespaced",
+    },
+    {
+      apiGroups: [AUTOSCALING_INTERNAL_GROUP],
+      apiVersions: ["*"],
+      operations: ops,
+      resources: ["podautoscalers", "metrics"],
+      scope: "Namespaced",
+    },
   ];
 }
 
@@ -407,11 +437,18 @@ function webhookRules(ops: string[]) {
 export function webhookConfigurations(opts: ManifestOptions = {}): KubeObject[] {
   const ns = opts.namespace ?? SYSTEM_NAMESPACE;
   const client = (path: string) => {
-    const c: Record<string, unknown> = { service: { name: WEBHOOK_SERVICE_NAME, namespace: ns, path } };
+    const c: Record<string, unknown> = {
+      service: { name: WEBHOOK_SERVICE_NAME, namespace: ns, path },
+    };
     if (opts.caBundle) c.caBundle = opts.caBundle;
     return c;
   };
-  const common = { admissionReviewVersions: ["v1"], sideEffects: "None", failurePolicy: "Fail", timeoutSeconds: 10 };
+  const common = {
+    admissionReviewVersions: ["v1"],
+    sideEffects: "None",
+    failurePolicy: "Fail",
+    timeoutSeconds: 10,
+  };
   return [
     {
       apiVersion: "admissionregistration.k8s.io/v1",
@@ -443,7 +480,13 @@ export function webhookConfigurations(opts: ManifestOptions = {}): KubeObject[] 
       webhooks: [{
         name: CONFIG_WEBHOOK_NAME,
         clientConfig: client(WebhookPaths.config),
-        rules: [{ apiGroups: [""], apiVersions: ["v1"], operations: ["CREATE", "UPDATE"], resources: ["configmaps"], scope: "Namespaced" }],
+        rules: [{
+          apiGroups: [""],
+          apiVersions: ["v1"],
+          operations: ["CREATE", "UPDATE"],
+          resources: ["configmaps"],
+          scope: "Namespaced",
+        }],
         namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": ns } },
         objectSelector: { matchLabels: { "app.kubernetes.io/part-of": PART_OF } },
         ...common,
@@ -452,7 +495,11 @@ export function webhookConfigurations(opts: ManifestOptions = {}): KubeObject[] 
   ];
 }
 
-/** The seven config maps with `_example` blocks (and the required queue-sidecar-image). */
+/**
+ * The config maps with `_example` blocks (and the required queue-sidecar-image):
+ * the eight serving maps plus the ingress providers' `config-istio`,
+ * `config-gateway` and `config-contour` (parsed by `networking/`).
+ */
 export function configMaps(opts: ManifestOptions = {}): KubeObject[] {
   const ns = opts.namespace ?? SYSTEM_NAMESPACE;
   return Object.keys(CONFIG_EXAMPLES).sort().map((name) => {

@@ -29,3 +29,4 @@ export * from "./config/mod.ts";
 export * from "./admission.ts";
 export * from "./manifests.ts";
 export { manifestsCommand, renderManifestFiles, toYamlStream } from "./cli.ts";
+export * from "./webhook/mod.ts";

@@ -87,14 +87,18 @@ export function intOrString(description?: string): JSONSchemaProps {
 }
 
 /** Knative duck condition schema. */
-export const conditionSchema: JSONSchemaProps = obj({
-  type: str("Type of condition."),
-  status: str("Status of the condition, one of True, False, Unknown."),
-  severity: str("Severity with which to treat failures of this type of condition."),
-  lastTransitionTime: str("LastTransitionTime is the last time the condition transitioned."),
-  reason: str("The reason for the condition's last transition."),
-  message: str("A human readable message indicating details about the transition."),
-}, "Condition defines a readiness condition for a Knative resource.", ["type", "status"]);
+export const conditionSchema: JSONSchemaProps = obj(
+  {
+    type: str("Type of condition."),
+    status: str("Status of the condition, one of True, False, Unknown."),
+    severity: str("Severity with which to treat failures of this type of condition."),
+    lastTransitionTime: str("LastTransitionTime is the last time the condition transitioned."),
+    reason: str("The reason for the condition's last transition."),
+    message: str("A human readable message indicating details about the transition."),
+  },
+  "Condition defines a readiness condition for a Knative resource.",
+  ["type", "status"],
+);
 
 /** Duck status fields shared by every Knative status. */
 export function duckStatus(

@@ -47,7 +47,13 @@ import {
   toFieldsV1,
   valueAt,
 } from "./patch.ts";
-import { jsonPath, matchFields, matchLabels, parseFieldSelector, parseLabelSelector } from "./selectors.ts";
+import {
+  jsonPath,
+  matchFields,
+  matchLabels,
+  parseFieldSelector,
+  parseLabelSelector,
+} from "./selectors.ts";
 import { Store } from "./store.ts";
 import { parse as parseYaml } from "yaml";
 
@@ -171,7 +177,9 @@ export class Api {
 
   /** Re-registers CRD types from storage and creates the system namespaces. */
   async init(): Promise<void> {
-    for (const crd of this.store.list(typeKey("apiextensions.k8s.io", "customresourcedefinitions"))) {
+    for (
+      const crd of this.store.list(typeKey("apiextensions.k8s.io", "customresourcedefinitions"))
+    ) {
       this.registry.add(typeFromCrd(crd));
     }
     const ns = this.registry.get("", "namespaces")!;
@@ -181,7 +189,11 @@ export class Api {
           { type: ns, version: ns.versions[0] },
           undefined,
           { apiVersion: "v1", kind: "Namespace", metadata: { name } },
-          { user: { username: "system:apiserver" }, dryRun: false, fieldManager: "denative-apiserver" },
+          {
+            user: { username: "system:apiserver" },
+            dryRun: false,
+            fieldManager: "denative-apiserver",
+          },
         );
       }
     }
@@ -232,9 +244,9 @@ export class Api {
       throw new ApiError(
         500,
         "InternalError",
-        `conversion webhook for ${t.group}/${obj.apiVersion.split("/")[1]}, Kind=${t.kind} failed: ${
-          e instanceof Error ? e.message : String(e)
-        }`,
+        `conversion webhook for ${t.group}/${
+          obj.apiVersion.split("/")[1]
+        }, Kind=${t.kind} failed: ${e instanceof Error ? e.message : String(e)}`,
       );
     }
   }
@@ -277,7 +289,9 @@ export class Api {
         throw badRequest("invalid continue token");
       }
       if (rv < this.store.oldest) {
-        throw expired("The provided continue parameter is too old to display a consistent list result.");
+        throw expired(
+          "The provided continue parameter is too old to display a consistent list result.",
+        );
       }
     }
     const all = this.store.list(this.#tk(tg.type), ns).filter((o) => {
@@ -376,7 +390,9 @@ export class Api {
     if (tg.type.builtin || !s) return;
     const pruned = prune(obj, s);
     if (pruned.length && ctx?.fieldValidation === "Strict") {
-      throw badRequest(`strict decoding error: ${pruned.map((p) => `unknown field "${p}"`).join(", ")}`);
+      throw badRequest(
+        `strict decoding error: ${pruned.map((p) => `unknown field "${p}"`).join(", ")}`,
+      );
     }
     applyDefaults(obj, s);
     const causes = validate(obj, s);
@@ -454,7 +470,9 @@ export class Api {
         throw new ApiError(
           403,
           "Forbidden",
-          `${t.plural} "${obj.metadata.name ?? obj.metadata.generateName ?? ""}" is forbidden: unable to create new content in namespace ${ns} because it is being terminated`,
+          `${t.plural} "${
+            obj.metadata.name ?? obj.metadata.generateName ?? ""
+          }" is forbidden: unable to create new content in namespace ${ns} because it is being terminated`,
         );
       }
     } else delete obj.metadata.namespace;
@@ -502,7 +520,14 @@ export class Api {
     admitted.apiVersion = apiVersion;
     admitted.kind = t.kind;
     if (managedOp === "Update") {
-      admitted.metadata.managedFields = updateManaged([], undefined, admitted, ctx.fieldManager, apiVersion, "");
+      admitted.metadata.managedFields = updateManaged(
+        [],
+        undefined,
+        admitted,
+        ctx.fieldManager,
+        apiVersion,
+        "",
+      );
     }
     if (ctx.dryRun) return admitted;
     const storedObj = this.convert(t, admitted, storageVersion(t).name);
@@ -602,10 +627,14 @@ export class Api {
     const t = tg.type;
     const obj = this.#decodeObject(tg, body);
     if (obj.metadata.name && obj.metadata.name !== name) {
-      throw badRequest(`the name of the object (${obj.metadata.name}) does not match the name on the URL (${name})`);
+      throw badRequest(
+        `the name of the object (${obj.metadata.name}) does not match the name on the URL (${name})`,
+      );
     }
     if (t.namespaced && obj.metadata.namespace && obj.metadata.namespace !== ns) {
-      throw badRequest("the namespace of the provided object does not match the namespace sent on the request");
+      throw badRequest(
+        "the namespace of the provided object does not match the namespace sent on the request",
+      );
     }
     const key = this.key(t, ns, name);
     const storedOld = this.store.get(this.#tk(t), key);
@@ -643,7 +672,15 @@ export class Api {
         }]);
       }
     }
-    for (const f of ["uid", "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds", "generation"] as const) {
+    for (
+      const f of [
+        "uid",
+        "creationTimestamp",
+        "deletionTimestamp",
+        "deletionGracePeriodSeconds",
+        "generation",
+      ] as const
+    ) {
       if (old.metadata[f] === undefined) delete next.metadata[f];
       // deno-lint-ignore no-explicit-any
       else (next.metadata as any)[f] = old.metadata[f];
@@ -655,12 +692,15 @@ export class Api {
     if (sub !== "status") this.#checkMeta(tg, next);
     this.#schema(tg, next, ctx);
     this.#builtinDefaults(t, next, old);
-    let admitted = (await this.#admit(tg, "UPDATE", next, old, sub, ctx))!;
+    const admitted = (await this.#admit(tg, "UPDATE", next, old, sub, ctx))!;
     if (admitted !== next) this.#schema(tg, admitted);
     admitted.metadata.name = name;
     admitted.apiVersion = apiVersionOf(t.group, tg.version.name);
     admitted.kind = t.kind;
-    if (t.group === "apiextensions.k8s.io" && t.kind === "CustomResourceDefinition" && sub !== "status") {
+    if (
+      t.group === "apiextensions.k8s.io" && t.kind === "CustomResourceDefinition" &&
+      sub !== "status"
+    ) {
       this.#checkCrd(admitted);
     }
     // generation
@@ -670,17 +710,18 @@ export class Api {
         admitted.metadata.generation = (old.metadata.generation ?? 0) + 1;
       }
     }
-    admitted.metadata.managedFields = managed
-      ? managed(old, admitted)
-      : updateManaged(
-        old.metadata.managedFields ?? [],
-        old,
-        admitted,
-        ctx.fieldManager,
-        admitted.apiVersion,
-        sub ?? "",
-      );
-    if (stable(admitted) === stable(old) && JSON.stringify(admitted.metadata.managedFields) === JSON.stringify(old.metadata.managedFields)) {
+    admitted.metadata.managedFields = managed ? managed(old, admitted) : updateManaged(
+      old.metadata.managedFields ?? [],
+      old,
+      admitted,
+      ctx.fieldManager,
+      admitted.apiVersion,
+      sub ?? "",
+    );
+    if (
+      stable(admitted) === stable(old) &&
+      JSON.stringify(admitted.metadata.managedFields) === JSON.stringify(old.metadata.managedFields)
+    ) {
       return old;
     }
     if (ctx.dryRun) return admitted;
@@ -688,7 +729,9 @@ export class Api {
     if (t.group === "apiextensions.k8s.io" && t.kind === "CustomResourceDefinition") {
       if (sub !== "status") this.#establishCrd(storedNext);
     }
-    if (storedNext.metadata.deletionTimestamp && (storedNext.metadata.finalizers ?? []).length === 0) {
+    if (
+      storedNext.metadata.deletionTimestamp && (storedNext.metadata.finalizers ?? []).length === 0
+    ) {
       const gone = await this.store.put(this.#tk(t), key, "DELETED", storedNext);
       this.#afterRemove(t, gone);
       return this.output(tg, gone);
@@ -728,11 +771,23 @@ export class Api {
           422,
           "Invalid",
           `PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is required for apply patch`,
-          { causes: [{ reason: "FieldValueRequired", field: "fieldManager", message: "Required value: is required for apply patch" }] },
+          {
+            causes: [{
+              reason: "FieldValueRequired",
+              field: "fieldManager",
+              message: "Required value: is required for apply patch",
+            }],
+          },
         );
       }
       if (!storedOld) {
-        const created = await this.create(tg, ns, { ...body, metadata: { ...(body.metadata as object ?? {}), name } }, ctx, "Apply");
+        const created = await this.create(
+          tg,
+          ns,
+          { ...body, metadata: { ...(body.metadata as object ?? {}), name } },
+          ctx,
+          "Apply",
+        );
         const applied = structuredClone(body) as KubeObject;
         const entry: ManagedFieldsEntry = {
           manager: ctx.fieldManager,
@@ -742,7 +797,12 @@ export class Api {
           fieldsType: "FieldsV1",
           fieldsV1: toFieldsV1(ownedPaths(applied)),
         };
-        if (ctx.dryRun) return { obj: { ...created, metadata: { ...created.metadata, managedFields: [entry] } }, created: true };
+        if (ctx.dryRun) {
+          return {
+            obj: { ...created, metadata: { ...created.metadata, managedFields: [entry] } },
+            created: true,
+          };
+        }
         const storedNew = this.raw(t, ns, name)!;
         const withMf = structuredClone(storedNew);
         withMf.metadata.managedFields = [entry];
@@ -750,7 +810,10 @@ export class Api {
         return { obj: this.output(tg, s), created: true };
       }
       const old = this.output(tg, storedOld);
-      return { obj: await this.#apply(tg, ns, name, old, body as KubeObject, ctx, sub, force), created: false };
+      return {
+        obj: await this.#apply(tg, ns, name, old, body as KubeObject, ctx, sub, force),
+        created: false,
+      };
     }
     if (!storedOld) throw notFound(t.group, t.plural, name);
     const old = this.output(tg, storedOld);
@@ -787,7 +850,10 @@ export class Api {
       throw badRequest(`the apply body must have apiVersion ${want} and kind ${t.kind}`);
     }
     const mfs = structuredClone(old.metadata.managedFields ?? []);
-    const mine = mfs.find((m) => m.manager === ctx.fieldManager && m.operation === "Apply" && (m.subresource ?? "") === (sub ?? ""));
+    const mine = mfs.find((m) =>
+      m.manager === ctx.fieldManager && m.operation === "Apply" &&
+      (m.subresource ?? "") === (sub ?? "")
+    );
     const prevOwned = mine ? fromFieldsV1(mine.fieldsV1) : [];
     const newOwned = ownedPaths(applied);
     const ser = (p: string[]) => p.join("\u0000");
@@ -805,7 +871,9 @@ export class Api {
         else {
           conflicts.push({
             reason: "FieldManagerConflict",
-            message: `conflict with "${m.manager}"${m.operation === "Update" ? ` using ${m.apiVersion}` : ""}`,
+            message: `conflict with "${m.manager}"${
+              m.operation === "Update" ? ` using ${m.apiVersion}` : ""
+            }`,
             field: pathString(p),
           });
         }
@@ -814,14 +882,23 @@ export class Api {
     if (conflicts.length) {
       const msg = conflicts.length === 1
         ? `Apply failed with 1 conflict: ${conflicts[0].message}: ${conflicts[0].field}`
-        : `Apply failed with ${conflicts.length} conflicts: ${conflicts.map((c) => `${c.message}: ${c.field}`).join("\n")}`;
-      throw new ApiError(409, "Conflict", msg, { name, group: t.group, kind: t.plural, causes: conflicts });
+        : `Apply failed with ${conflicts.length} conflicts: ${
+          conflicts.map((c) => `${c.message}: ${c.field}`).join("\n")
+        }`;
+      throw new ApiError(409, "Conflict", msg, {
+        name,
+        group: t.group,
+        kind: t.plural,
+        causes: conflicts,
+      });
     }
     let merged = applyMerge(structuredClone(old), stripMeta(applied)) as KubeObject;
     merged.metadata = applyMerge(old.metadata, applied.metadata ?? {}) as KubeObject["metadata"];
     // remove fields this manager owned before, no longer applies, and nobody else owns
     const othersOwn = new Set<string>();
-    for (const m of mfs) if (m !== mine) for (const p of fromFieldsV1(m.fieldsV1)) othersOwn.add(ser(p));
+    for (const m of mfs) {
+      if (m !== mine) { for (const p of fromFieldsV1(m.fieldsV1)) othersOwn.add(ser(p)); }
+    }
     for (const p of prevOwned) {
       if (newSet.has(ser(p)) || othersOwn.has(ser(p))) continue;
       deleteAt(merged, p);
@@ -887,7 +964,11 @@ export class Api {
     }
     if (ctx.dryRun) return old;
     const fins = [...(stored.metadata.finalizers ?? [])];
-    const addFin = policy === "Foreground" ? "foregroundDeletion" : policy === "Orphan" ? "orphan" : "";
+    const addFin = policy === "Foreground"
+      ? "foregroundDeletion"
+      : policy === "Orphan"
+      ? "orphan"
+      : "";
     let changed = false;
     if (addFin && !fins.includes(addFin) && this.#hasDependents(stored.metadata.uid!)) {
       fins.push(addFin);
@@ -923,7 +1004,12 @@ export class Api {
 
   async #dropAll(tk: string): Promise<void> {
     for (const o of this.store.list(tk)) {
-      await this.store.put(tk, o.metadata.namespace ? `${o.metadata.namespace}/${o.metadata.name}` : o.metadata.name!, "DELETED", o);
+      await this.store.put(
+        tk,
+        o.metadata.namespace ? `${o.metadata.namespace}/${o.metadata.name}` : o.metadata.name!,
+        "DELETED",
+        o,
+      );
     }
   }
 
@@ -971,7 +1057,8 @@ export class Api {
       }
     }
     const tgOf = (t: ResourceType): Target => ({ type: t, version: storageVersion(t) });
-    const dependents = (uid: string) => all.filter((e) => e.o.metadata.ownerReferences?.some((r) => r.uid === uid));
+    const dependents = (uid: string) =>
+      all.filter((e) => e.o.metadata.ownerReferences?.some((r) => r.uid === uid));
     for (const { t, o } of all) {
       if (this.#closed) return;
       if (!o.metadata.deletionTimestamp) continue;
@@ -1000,9 +1087,16 @@ export class Api {
             const cur = this.raw(d.t, d.o.metadata.namespace, d.o.metadata.name!);
             if (!cur) continue;
             const n = structuredClone(cur);
-            n.metadata.ownerReferences = n.metadata.ownerReferences!.filter((r) => r.uid !== o.metadata.uid);
+            n.metadata.ownerReferences = n.metadata.ownerReferences!.filter((r) =>
+              r.uid !== o.metadata.uid
+            );
             if (n.metadata.ownerReferences.length === 0) delete n.metadata.ownerReferences;
-            await this.store.put(this.#tk(d.t), this.key(d.t, d.o.metadata.namespace, d.o.metadata.name!), "MODIFIED", n);
+            await this.store.put(
+              this.#tk(d.t),
+              this.key(d.t, d.o.metadata.namespace, d.o.metadata.name!),
+              "MODIFIED",
+              n,
+            );
           }
           await this.#removeFinalizer(t, o, "orphan", sys);
           again = true;
@@ -1011,13 +1105,17 @@ export class Api {
           const deps = dependents(o.metadata.uid!);
           for (const d of deps) {
             if (!d.o.metadata.deletionTimestamp) {
-              await this.delete(tgOf(d.t), d.o.metadata.namespace, d.o.metadata.name!, { propagationPolicy: "Foreground" }, sys)
+              await this.delete(tgOf(d.t), d.o.metadata.namespace, d.o.metadata.name!, {
+                propagationPolicy: "Foreground",
+              }, sys)
                 .catch(() => {});
               again = true;
             }
           }
           const blocking = deps.filter((d) =>
-            d.o.metadata.ownerReferences?.some((r) => r.uid === o.metadata.uid && r.blockOwnerDeletion)
+            d.o.metadata.ownerReferences?.some((r) =>
+              r.uid === o.metadata.uid && r.blockOwnerDeletion
+            )
           );
           if (blocking.length === 0) {
             await this.#removeFinalizer(t, o, "foregroundDeletion", sys);
@@ -1041,7 +1139,12 @@ export class Api {
           if (cur) {
             const n = structuredClone(cur);
             n.metadata.ownerReferences = live;
-            await this.store.put(this.#tk(t), this.key(t, o.metadata.namespace, o.metadata.name!), "MODIFIED", n);
+            await this.store.put(
+              this.#tk(t),
+              this.key(t, o.metadata.namespace, o.metadata.name!),
+              "MODIFIED",
+              n,
+            );
           }
         }
         again = true;
@@ -1050,7 +1153,12 @@ export class Api {
     if (again) this.scheduleGc();
   }
 
-  async #removeFinalizer(t: ResourceType, o: KubeObject, fin: string, _ctx: RequestContext): Promise<void> {
+  async #removeFinalizer(
+    t: ResourceType,
+    o: KubeObject,
+    fin: string,
+    _ctx: RequestContext,
+  ): Promise<void> {
     const cur = this.raw(t, o.metadata.namespace, o.metadata.name!);
     if (!cur) return;
     const n = structuredClone(cur);
@@ -1064,14 +1172,23 @@ export class Api {
   }
 
   /** Writes an object directly (system controllers): no admission, no conflicts. */
-  async systemWrite(t: ResourceType, obj: KubeObject, kind: "ADDED" | "MODIFIED"): Promise<KubeObject> {
+  async systemWrite(
+    t: ResourceType,
+    obj: KubeObject,
+    kind: "ADDED" | "MODIFIED",
+  ): Promise<KubeObject> {
     const o = structuredClone(obj);
     if (kind === "ADDED") {
       o.metadata.uid = o.metadata.uid ?? crypto.randomUUID();
       o.metadata.creationTimestamp = o.metadata.creationTimestamp ?? now();
       if (t.versions[0].status) o.metadata.generation = o.metadata.generation ?? 1;
     }
-    return await this.store.put(this.#tk(t), this.key(t, o.metadata.namespace, o.metadata.name!), kind, o);
+    return await this.store.put(
+      this.#tk(t),
+      this.key(t, o.metadata.namespace, o.metadata.name!),
+      kind,
+      o,
+    );
   }
 
   /** Reads the scale subresource as an autoscaling/v1 Scale. */
@@ -1124,7 +1241,9 @@ export class Api {
     const o = this.get(tg, ns, name);
     // deno-lint-ignore no-explicit-any
     const scRv = (scaleBody as any)?.metadata?.resourceVersion;
-    if (scRv && scRv !== o.metadata.resourceVersion) throw conflict(tg.type.group, tg.type.plural, name);
+    if (scRv && scRv !== o.metadata.resourceVersion) {
+      throw conflict(tg.type.group, tg.type.plural, name);
+    }
     const parts = sc.specReplicasPath.replace(/^\./, "").split(".");
     let cur = o as Record<string, unknown>;
     for (const p of parts.slice(0, -1)) {
@@ -1171,18 +1290,34 @@ function updateManaged(
   delete c.apiVersion;
   delete c.kind;
   const meta = { ...next.metadata } as Record<string, unknown>;
-  for (const k of ["name", "namespace", "uid", "resourceVersion", "generation", "creationTimestamp", "managedFields", "deletionTimestamp", "deletionGracePeriodSeconds"]) delete meta[k];
+  for (
+    const k of [
+      "name",
+      "namespace",
+      "uid",
+      "resourceVersion",
+      "generation",
+      "creationTimestamp",
+      "managedFields",
+      "deletionTimestamp",
+      "deletionGracePeriodSeconds",
+    ]
+  ) delete meta[k];
   c.metadata = meta;
   const paths = leafPaths(c);
   const ser = (p: string[]) => p.join("\u0000");
   const present = new Set(paths.map(ser));
-  const changed = paths.filter((p) => !old || JSON.stringify(valueAt(old, p)) !== JSON.stringify(valueAt(next, p)));
+  const changed = paths.filter((p) =>
+    !old || JSON.stringify(valueAt(old, p)) !== JSON.stringify(valueAt(next, p))
+  );
   const changedSet = new Set(changed.map(ser));
   const out: ManagedFieldsEntry[] = [];
   let mine: string[][] = [];
   let mineEntry: ManagedFieldsEntry | undefined;
   for (const e of entries) {
-    const ps = fromFieldsV1(e.fieldsV1).filter((p) => present.has(ser(p)) || e.operation === "Apply" && valueAt(next, p) !== undefined);
+    const ps = fromFieldsV1(e.fieldsV1).filter((p) =>
+      present.has(ser(p)) || e.operation === "Apply" && valueAt(next, p) !== undefined
+    );
     if (e.manager === manager && e.operation === "Update" && (e.subresource ?? "") === sub) {
       mine = ps;
       mineEntry = e;

@@ -131,7 +131,12 @@ export function apiResourceList(
       });
     }
   }
-  return { kind: "APIResourceList", apiVersion: "v1", groupVersion: apiVersionOf(group, version), resources };
+  return {
+    kind: "APIResourceList",
+    apiVersion: "v1",
+    groupVersion: apiVersionOf(group, version),
+    resources,
+  };
 }
 
 function gvPath(group: string, version: string): string {
@@ -215,7 +220,9 @@ export function openApiDoc(
     const ref = { $ref: `#/components/schemas/${name}` };
     const body = { content: { "application/json": { schema: ref } } };
     const resp = { "200": { description: "OK", content: { "application/json": { schema: ref } } } };
-    const base = `/${gvPath(group, version)}${t.namespaced ? "/namespaces/{namespace}" : ""}/${t.plural}`;
+    const base = `/${gvPath(group, version)}${
+      t.namespaced ? "/namespaces/{namespace}" : ""
+    }/${t.plural}`;
     const op = (verb: string) => ({
       operationId: `${verb}${t.kind}`,
       "x-kubernetes-action": verb,
@@ -227,7 +234,12 @@ export function openApiDoc(
     paths[`${base}/{name}`] = {
       get: op("get"),
       put: { ...op("put"), requestBody: body },
-      patch: { ...op("patch"), requestBody: { content: { "application/merge-patch+json": { schema: { type: "object" } } } } },
+      patch: {
+        ...op("patch"),
+        requestBody: {
+          content: { "application/merge-patch+json": { schema: { type: "object" } } },
+        },
+      },
       delete: op("delete"),
     };
   }

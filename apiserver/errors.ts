@@ -53,11 +53,16 @@ export function notFound(group: string, resource: string, name: string): ApiErro
 
 /** 409 AlreadyExists. */
 export function alreadyExists(group: string, resource: string, name: string): ApiError {
-  return new ApiError(409, "AlreadyExists", `${qualified(group, resource)} "${name}" already exists`, {
-    name,
-    group,
-    kind: resource,
-  });
+  return new ApiError(
+    409,
+    "AlreadyExists",
+    `${qualified(group, resource)} "${name}" already exists`,
+    {
+      name,
+      group,
+      kind: resource,
+    },
+  );
 }
 
 /** 409 Conflict (stale resourceVersion). */
@@ -66,7 +71,8 @@ export function conflict(group: string, resource: string, name: string, why?: st
     409,
     "Conflict",
     `Operation cannot be fulfilled on ${qualified(group, resource)} "${name}": ${
-      why ?? "the object has been modified; please apply your changes to the latest version and try again"
+      why ??
+        "the object has been modified; please apply your changes to the latest version and try again"
     }`,
     { name, group, kind: resource },
   );

@@ -44,7 +44,11 @@ function getAt(doc: unknown, parts: string[]): unknown {
 }
 
 function jsonPatchFail(msg: string): ApiError {
-  return new ApiError(422, "Invalid", `the server rejected our request due to an error in our request: ${msg}`);
+  return new ApiError(
+    422,
+    "Invalid",
+    `the server rejected our request due to an error in our request: ${msg}`,
+  );
 }
 
 /** RFC 6902 JSON patch. */
@@ -86,7 +90,9 @@ export function jsonPatch(doc: unknown, ops: unknown): unknown {
       const last = parts[parts.length - 1];
       if (Array.isArray(parent)) {
         const idx = Number(last);
-        if (!(idx >= 0 && idx < parent.length)) throw jsonPatchFail(`index out of range: ${raw.path}`);
+        if (!(idx >= 0 && idx < parent.length)) {
+          throw jsonPatchFail(`index out of range: ${raw.path}`);
+        }
         return parent.splice(idx, 1)[0];
       }
       if (isObj(parent) && last in parent) {
@@ -198,7 +204,7 @@ export function strategicMerge(target: unknown, patch: unknown): unknown {
     }
     out[k] = v;
   }
-  if (retain) for (const k of Object.keys(out)) if (!retain.includes(k)) delete out[k];
+  if (retain) { for (const k of Object.keys(out)) if (!retain.includes(k)) delete out[k]; }
   return out;
 }
 
@@ -213,7 +219,9 @@ function stripDirectives(v: unknown): unknown {
 function mergeList(cur: unknown[], patch: unknown[], key: string): unknown[] {
   const out = cur.map((x) => structuredClone(x));
   const replace = patch.some((p) => isObj(p) && p.$patch === "replace");
-  if (replace) return stripDirectives(patch.filter((p) => !(isObj(p) && p.$patch === "replace"))) as unknown[];
+  if (replace) {
+    return stripDirectives(patch.filter((p) => !(isObj(p) && p.$patch === "replace"))) as unknown[];
+  }
   for (const p of patch) {
     if (!isObj(p)) {
       out.push(p);
@@ -239,14 +247,19 @@ export function leafPaths(v: unknown, prefix: Seg[] = [], out: Seg[][] = []): Se
     const keys = Object.keys(v);
     if (keys.length === 0 && prefix.length > 0) out.push(prefix);
     for (const k of keys) {
-      if (prefix.length === 1 && prefix[0] === "f:metadata" && (k === "managedFields" || k === "resourceVersion" || k === "uid" || k === "creationTimestamp" || k === "generation")) continue;
+      if (
+        prefix.length === 1 && prefix[0] === "f:metadata" &&
+        (k === "managedFields" || k === "resourceVersion" || k === "uid" ||
+          k === "creationTimestamp" || k === "generation")
+      ) continue;
       leafPaths(v[k], [...prefix, `f:${k}`], out);
     }
     return out;
   }
   if (Array.isArray(v) && prefix.length > 0) {
     const field = prefix[prefix.length - 1].slice(2);
-    const key = mergeKeyFor(field, v) ?? (v.every((x) => isObj(x) && "name" in x) && v.length ? "name" : null);
+    const key = mergeKeyFor(field, v) ??
+      (v.every((x) => isObj(x) && "name" in x) && v.length ? "name" : null);
     if (key && v.every((x) => isObj(x) && key in x)) {
       for (const el of v as Obj[]) {
         const seg = `k:${JSON.stringify({ [key]: el[key] })}`;
@@ -309,14 +322,20 @@ export function deleteAt(obj: unknown, path: Seg[]): void {
   if (last.startsWith("f:") && isObj(parent)) delete parent[last.slice(2)];
   else if (last.startsWith("k:") && Array.isArray(parent)) {
     const want = JSON.parse(last.slice(2)) as Obj;
-    const i = parent.findIndex((el) => isObj(el) && Object.entries(want).every(([k, v]) => el[k] === v));
+    const i = parent.findIndex((el) =>
+      isObj(el) && Object.entries(want).every(([k, v]) => el[k] === v)
+    );
     if (i >= 0) parent.splice(i, 1);
   }
 }
 
 /** Path string as shown in apply conflicts (`.spec.replicas`). */
 export function pathString(p: Seg[]): string {
-  return p.map((s) => s.startsWith("f:") ? `.${s.slice(2)}` : `[${s.slice(2).replace(/^\{|\}$/g, "").replace(/"/g, "").replace(":", "=")}]`).join("");
+  return p.map((s) =>
+    s.startsWith("f:")
+      ? `.${s.slice(2)}`
+      : `[${s.slice(2).replace(/^\{|\}$/g, "").replace(/"/g, "").replace(":", "=")}]`
+  ).join("");
 }
 
 /** Merge used by server-side apply: keyed lists merged by key, other lists replaced. */

@@ -92,15 +92,23 @@ export function decodeProtobuf(body: Uint8Array): Record<string, unknown> {
       "UnsupportedMediaType",
       `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml (protobuf ${what} is not supported)`,
     );
-  if (body.length < 4 || dec.decode(body.subarray(0, 4)) !== "k8s\u0000") throw unsupported("without envelope");
+  if (body.length < 4 || dec.decode(body.subarray(0, 4)) !== "k8s\u0000") {
+    throw unsupported("without envelope");
+  }
   try {
     const env = fields(body.subarray(4));
     const tm = fields(env.find((f) => f.no === 1)?.bytes ?? new Uint8Array());
-    const apiVersion = str(tm.find((f) => f.no === 1) ?? { no: 1, wire: 2, bytes: new Uint8Array() });
+    const apiVersion = str(
+      tm.find((f) => f.no === 1) ?? { no: 1, wire: 2, bytes: new Uint8Array() },
+    );
     const kind = str(tm.find((f) => f.no === 2) ?? { no: 2, wire: 2, bytes: new Uint8Array() });
     const raw = fields(env.find((f) => f.no === 2)?.bytes ?? new Uint8Array());
     const metaF = raw.find((f) => f.no === 1 && f.bytes);
-    const obj: Record<string, unknown> = { apiVersion, kind, metadata: metaF ? meta(metaF.bytes!) : {} };
+    const obj: Record<string, unknown> = {
+      apiVersion,
+      kind,
+      metadata: metaF ? meta(metaF.bytes!) : {},
+    };
     const bool = (no: number) => raw.find((f) => f.no === no && f.wire === 0)?.num;
     switch (`${apiVersion}/${kind}`) {
       case "v1/ConfigMap": {
@@ -130,6 +138,10 @@ export function decodeProtobuf(body: Uint8Array): Record<string, unknown> {
     return obj;
   } catch (e) {
     if (e instanceof ApiError) throw e;
-    throw new ApiError(400, "BadRequest", `malformed protobuf body: ${e instanceof Error ? e.message : e}`);
+    throw new ApiError(
+      400,
+      "BadRequest",
+      `malformed protobuf body: ${e instanceof Error ? e.message : e}`,
+    );
   }
 }

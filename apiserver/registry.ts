@@ -259,7 +259,10 @@ export function crdProblems(crd: KubeObject): { field: string; message: string }
   if (!spec.names?.plural) out.push({ field: "spec.names.plural", message: "Required value" });
   if (!spec.names?.kind) out.push({ field: "spec.names.kind", message: "Required value" });
   if (!Array.isArray(spec.versions) || spec.versions.length === 0) {
-    out.push({ field: "spec.versions", message: "Invalid value: must have exactly one version marked as storage version" });
+    out.push({
+      field: "spec.versions",
+      message: "Invalid value: must have exactly one version marked as storage version",
+    });
   } else {
     // deno-lint-ignore no-explicit-any
     const storage = spec.versions.filter((v: any) => v.storage === true).length;
@@ -270,7 +273,9 @@ export function crdProblems(crd: KubeObject): { field: string; message: string }
       });
     }
   }
-  if (spec.group && spec.names?.plural && crd.metadata.name !== `${spec.names.plural}.${spec.group}`) {
+  if (
+    spec.group && spec.names?.plural && crd.metadata.name !== `${spec.names.plural}.${spec.group}`
+  ) {
     out.push({
       field: "metadata.name",
       message: `Invalid value: "${crd.metadata.name}": must be spec.names.plural+"."+spec.group`,

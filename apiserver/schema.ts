@@ -73,7 +73,7 @@ function pruneNode(v: Json, s: SchemaNode, path: string, out: string[], root = f
 export function applyDefaults(v: Json, s: SchemaNode | undefined): void {
   if (!s) return;
   if (Array.isArray(v)) {
-    if (s.items) for (const el of v) applyDefaults(el, s.items);
+    if (s.items) { for (const el of v) applyDefaults(el, s.items); }
     return;
   }
   if (!isObj(v)) return;
@@ -203,7 +203,8 @@ function walk(v: Json, s: SchemaNode, path: string, out: StatusCause[], root = f
     }
     for (const [k, cv] of Object.entries(v)) {
       if (root && (k === "apiVersion" || k === "kind" || k === "metadata")) continue;
-      const ps = s.properties?.[k] ?? (isObj(s.additionalProperties) ? s.additionalProperties : undefined);
+      const ps = s.properties?.[k] ??
+        (isObj(s.additionalProperties) ? s.additionalProperties : undefined);
       if (ps) walk(cv, ps, path ? `${path}.${k}` : k, out);
     }
   }

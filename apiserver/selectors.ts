@@ -35,7 +35,9 @@ function splitTopLevel(s: string): string[] {
 const KEY_RE = /^([a-z0-9]([-a-z0-9.]*[a-z0-9])?\/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
 
 function checkKey(k: string, sel: string): string {
-  if (!KEY_RE.test(k)) throw badRequest(`unable to parse requirement: invalid label key "${k}" in "${sel}"`);
+  if (!KEY_RE.test(k)) {
+    throw badRequest(`unable to parse requirement: invalid label key "${k}" in "${sel}"`);
+  }
   return k;
 }
 
@@ -99,12 +101,17 @@ export function matchLabels(
 
 /** Matches a `matchLabels`/`matchExpressions` LabelSelector object. */
 export function matchSelectorObject(
-  sel: { matchLabels?: Record<string, string>; matchExpressions?: { key: string; operator: string; values?: string[] }[] } | undefined,
+  sel: {
+    matchLabels?: Record<string, string>;
+    matchExpressions?: { key: string; operator: string; values?: string[] }[];
+  } | undefined,
   labels: Record<string, string> | undefined,
 ): boolean {
   if (!sel) return false;
   const reqs: LabelRequirement[] = [];
-  for (const [k, v] of Object.entries(sel.matchLabels ?? {})) reqs.push({ key: k, op: "=", values: [v] });
+  for (const [k, v] of Object.entries(sel.matchLabels ?? {})) {
+    reqs.push({ key: k, op: "=", values: [v] });
+  }
   for (const e of sel.matchExpressions ?? []) {
     const op = e.operator === "In"
       ? "in"

@@ -123,7 +123,9 @@ function patchKind(ct: string): PatchKind | undefined {
   if (ct.startsWith("application/merge-patch+json")) return "merge";
   if (ct.startsWith("application/json-patch+json")) return "json";
   if (ct.startsWith("application/strategic-merge-patch+json")) return "strategic";
-  if (ct.startsWith("application/apply-patch+yaml") || ct.startsWith("application/apply-patch+json")) {
+  if (
+    ct.startsWith("application/apply-patch+yaml") || ct.startsWith("application/apply-patch+json")
+  ) {
     return "apply";
   }
   return undefined;
@@ -155,7 +157,10 @@ function parseRoute(api: Api, path: string): Route | undefined {
   } else return undefined;
   if (rest[0] === "namespaces" && rest.length >= 3) {
     const t = api.registry.get(group, rest[2]);
-    if (t?.namespaced || !(group === "" && rest.length <= 3 && ["status", "finalize"].includes(rest[2]))) {
+    if (
+      t?.namespaced ||
+      !(group === "" && rest.length <= 3 && ["status", "finalize"].includes(rest[2]))
+    ) {
       return { group, version, namespace: rest[1], plural: rest[2], name: rest[3], sub: rest[4] };
     }
   }
@@ -216,8 +221,12 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
   app.get("/openapi/v3", () => json(openApiIndex(api.registry)));
   app.get("/openapi/v3/*", (c) => {
     const p = c.req.path.replace(/^\/openapi\/v3\//, "").split("/");
-    const doc = p[0] === "api" ? openApiDoc(api.registry, "", p[1]) : openApiDoc(api.registry, p[1], p[2]);
-    if (!doc) throw new ApiError(404, "NotFound", "the server could not find the requested resource");
+    const doc = p[0] === "api"
+      ? openApiDoc(api.registry, "", p[1])
+      : openApiDoc(api.registry, p[1], p[2]);
+    if (!doc) {
+      throw new ApiError(404, "NotFound", "the server could not find the requested resource");
+    }
     return json(doc);
   });
   app.all("*", async (c) => {
@@ -245,10 +254,15 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
       if (l) return json(l);
     }
     const r = parseRoute(api, path);
-    if (!r || !r.plural) throw new ApiError(404, "NotFound", "the server could not find the requested resource");
+    if (!r || !r.plural) {
+      throw new ApiError(404, "NotFound", "the server could not find the requested resource");
+    }
     const tg = api.resolve(r.group, r.version, r.plural);
     const t = tg.type;
-    if (r.sub && !((r.sub === "status" && tg.version.status) || (r.sub === "scale" && tg.version.scale))) {
+    if (
+      r.sub &&
+      !((r.sub === "status" && tg.version.status) || (r.sub === "scale" && tg.version.scale))
+    ) {
       throw new ApiError(404, "NotFound", "the server could not find the requested resource");
     }
     if (!t.namespaced && r.namespace) {
@@ -272,7 +286,15 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
     if (!r.name) {
       switch (method) {
         case "GET": {
-          if (q.get("watch") === "true" || q.get("watch") === "1") return watch(tg, ns, q, accept);
+          if (q.get("watch") === "true" || q.get("watch") === "1") {
+            return watch(
+              tg,
+              ns,
+              q,
+              accept,
+              (c.env as { info?: Deno.ServeHandlerInfo } | undefined)?.info,
+            );
+          }
           const l = api.list(tg, ns, {
             labelSelector: q.get("labelSelector"),
             fieldSelector: q.get("fieldSelector"),
@@ -280,7 +302,12 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
             continue: q.get("continue"),
           });
           if (wantsTable(accept)) {
-            return json(toTable(t, tg.version, l.items, String(l.rv), { continue: l.continue, remainingItemCount: l.remaining }));
+            return json(
+              toTable(t, tg.version, l.items, String(l.rv), {
+                continue: l.continue,
+                remainingItemCount: l.remaining,
+              }),
+            );
           }
           return json({
             kind: `${t.kind}List`,
@@ -301,16 +328,29 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
         case "DELETE": {
           const text = await readBody(c.req.raw, maxBody);
           const dopts = deleteOptions(text, q);
-          const l = api.list(tg, ns, { labelSelector: q.get("labelSelector"), fieldSelector: q.get("fieldSelector") });
+          const l = api.list(tg, ns, {
+            labelSelector: q.get("labelSelector"),
+            fieldSelector: q.get("fieldSelector"),
+          });
           const items: KubeObject[] = [];
           for (const o of l.items) {
             try {
-              items.push(await api.delete(tg, o.metadata.namespace, o.metadata.name!, dopts, { ...ctx, dryRun: ctx.dryRun || dopts.dryRun }));
+              items.push(
+                await api.delete(tg, o.metadata.namespace, o.metadata.name!, dopts, {
+                  ...ctx,
+                  dryRun: ctx.dryRun || dopts.dryRun,
+                }),
+              );
             } catch (e) {
               if (!(e instanceof ApiError && e.code === 404)) throw e;
             }
           }
-          return json({ kind: `${t.kind}List`, apiVersion: apiVersionOf(t.group, tg.version.name), metadata: { resourceVersion: String(api.store.rv) }, items });
+          return json({
+            kind: `${t.kind}List`,
+            apiVersion: apiVersionOf(t.group, tg.version.name),
+            metadata: { resourceVersion: String(api.store.rv) },
+            items,
+          });
         }
         default:
           throw methodNotAllowed(`the server does not allow this method on the requested resource`);
@@ -320,7 +360,15 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
     if (r.sub === "scale") {
       if (method === "GET") return json(api.scale(tg, ns, name));
       if (method === "PUT") {
-        return json(await api.writeScale(tg, ns, name, decodeBody(await readBody(c.req.raw, maxBody), ct), ctx));
+        return json(
+          await api.writeScale(
+            tg,
+            ns,
+            name,
+            decodeBody(await readBody(c.req.raw, maxBody), ct),
+            ctx,
+          ),
+        );
       }
       if (method === "PATCH") {
         const body = decodeBody(await readBody(c.req.raw, maxBody), ct);
@@ -334,7 +382,9 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
     switch (method) {
       case "GET": {
         const o = api.get(tg, ns, name);
-        if (wantsTable(accept)) return json(toTable(t, tg.version, [o], o.metadata.resourceVersion ?? ""));
+        if (wantsTable(accept)) {
+          return json(toTable(t, tg.version, [o], o.metadata.resourceVersion ?? ""));
+        }
         return json(o);
       }
       case "PUT": {
@@ -346,28 +396,45 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
           throw new ApiError(
             415,
             "UnsupportedMediaType",
-            `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml${t.builtin ? ", application/strategic-merge-patch+json" : ""}`,
+            `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml${
+              t.builtin ? ", application/strategic-merge-patch+json" : ""
+            }`,
           );
         }
-        const body = decodeBody(await readBody(c.req.raw, maxBody), pk === "apply" ? "yaml" : "json");
+        const body = decodeBody(
+          await readBody(c.req.raw, maxBody),
+          pk === "apply" ? "yaml" : "json",
+        );
         const force = q.get("force") === "true";
         const res = await api.patch(tg, ns, name, pk, body, ctx, r.sub, force);
         return json(res.obj, res.created ? 201 : 200);
       }
       case "DELETE": {
-        if (r.sub) throw methodNotAllowed("the server does not allow this method on the requested resource");
+        if (r.sub) {
+          throw methodNotAllowed("the server does not allow this method on the requested resource");
+        }
         const text = await readBody(c.req.raw, maxBody);
         const dopts = deleteOptions(text, q);
-        return json(await api.delete(tg, ns, name, dopts, { ...ctx, dryRun: ctx.dryRun || dopts.dryRun }));
+        return json(
+          await api.delete(tg, ns, name, dopts, { ...ctx, dryRun: ctx.dryRun || dopts.dryRun }),
+        );
       }
       default:
         throw methodNotAllowed("the server does not allow this method on the requested resource");
     }
   }
 
-  function watch(tg: Target, ns: string | undefined, q: URLSearchParams, accept: string | undefined): Response {
+  function watch(
+    tg: Target,
+    ns: string | undefined,
+    q: URLSearchParams,
+    accept: string | undefined,
+    info: Deno.ServeHandlerInfo | undefined,
+  ): Response {
     if (watchers.size >= maxWatches) {
-      throw new ApiError(429, "TooManyRequests", "too many watches: try again later", { retryAfterSeconds: 1 });
+      throw new ApiError(429, "TooManyRequests", "too many watches: try again later", {
+        retryAfterSeconds: 1,
+      });
     }
     const t = tg.type;
     const lreq = parseLabelSelector(q.get("labelSelector"));
@@ -380,7 +447,8 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
     const tk = typeKey(t.group, t.plural);
     const enc = new TextEncoder();
     const matches = (o: KubeObject | undefined) =>
-      !!o && (ns === undefined || o.metadata.namespace === ns) && matchLabels(lreq, o.metadata.labels) &&
+      !!o && (ns === undefined || o.metadata.namespace === ns) &&
+      matchLabels(lreq, o.metadata.labels) &&
       matchFields(freq, o);
     let rv: number | "expired";
     if (rvParam !== "" && rvParam !== "0") {
@@ -418,7 +486,14 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
         const w: Watcher = { close };
         closeFn = close;
         watchers.add(w);
-        const deliver = (e: { type: string; kind: "ADDED" | "MODIFIED" | "DELETED"; object: KubeObject; old?: KubeObject }) => {
+        const deliver = (
+          e: {
+            type: string;
+            kind: "ADDED" | "MODIFIED" | "DELETED";
+            object: KubeObject;
+            old?: KubeObject;
+          },
+        ) => {
           if (e.type !== tk) return;
           const now = matches(e.object);
           const was = matches(e.old);
@@ -440,7 +515,10 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
             send("BOOKMARK", {
               kind: t.kind,
               apiVersion: apiVersionOf(t.group, tg.version.name),
-              metadata: { resourceVersion: String(api.store.rv), annotations: { "k8s.io/initial-events-end": "true" } },
+              metadata: {
+                resourceVersion: String(api.store.rv),
+                annotations: { "k8s.io/initial-events-end": "true" },
+              },
             });
           }
         } else {
@@ -471,6 +549,9 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
           }, bookmarkMs));
         }
         if (timeout > 0) timers.push(setTimeout(close, timeout * 1000));
+        // deno-lint-ignore no-explicit-any
+        const completed = (info as any)?.completed as Promise<void> | undefined;
+        completed?.then(close, close);
       },
       cancel() {
         closeFn();
@@ -491,10 +572,12 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
       onListen: () => {},
       ...(tls ? { cert: tls.cert, key: tls.key } : {}),
     },
-    (req) => app.fetch(req),
+    (req, info) => app.fetch(req, { info }),
   );
   const addr = server.addr as Deno.NetAddr;
-  hostPort = addr.hostname.includes(":") ? `[${addr.hostname}]:${addr.port}` : `${addr.hostname}:${addr.port}`;
+  hostPort = addr.hostname.includes(":")
+    ? `[${addr.hostname}]:${addr.port}`
+    : `${addr.hostname}:${addr.port}`;
   const url = `${tls ? "https" : "http"}://${hostPort}`;
   sim?.start();
   let closing: Promise<void> | undefined;
@@ -553,7 +636,8 @@ function deleteOptions(text: string, q: URLSearchParams): {
   if (text.trim() !== "") body = decodeBody(text, "json");
   const orphan = body.orphanDependents ?? (q.get("orphanDependents") === "true" ? true : undefined);
   return {
-    propagationPolicy: body.propagationPolicy ?? q.get("propagationPolicy") ?? (orphan ? "Orphan" : undefined),
+    propagationPolicy: body.propagationPolicy ?? q.get("propagationPolicy") ??
+      (orphan ? "Orphan" : undefined),
     uid: body.preconditions?.uid,
     resourceVersion: body.preconditions?.resourceVersion,
     dryRun: Array.isArray(body.dryRun) && body.dryRun.includes("All"),

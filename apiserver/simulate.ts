@@ -76,8 +76,9 @@ export class Simulator {
       if (e.type === typeKey("apps", "deployments") && e.kind !== "DELETED") {
         this.#schedule(`d/${ns}/${e.object.metadata.name}`, this.#delayMs);
       } else if (e.type === typeKey("", "services")) {
-        if (e.kind === "DELETED") this.#schedule(`svcdel/${ns}/${e.object.metadata.name}`, 0, e.object);
-        else this.#schedule(`ep/${ns}`, this.#delayMs);
+        if (e.kind === "DELETED") {
+          this.#schedule(`svcdel/${ns}/${e.object.metadata.name}`, 0, e.object);
+        } else this.#schedule(`ep/${ns}`, this.#delayMs);
       } else if (e.type === typeKey("", "pods")) {
         this.#schedule(`ep/${ns}`, this.#delayMs);
         const owner = e.object.metadata.ownerReferences?.find((r) => r.kind === "ReplicaSet");
@@ -130,7 +131,8 @@ export class Simulator {
       if (Object.keys((payload as Any).spec?.selector ?? {}).length) {
         const epT = this.#t("", "endpoints");
         if (this.#api.raw(epT, ns, name)) {
-          await this.#api.delete({ type: epT, version: storageVersion(epT) }, ns, name, {}, SYS).catch(() => {});
+          await this.#api.delete({ type: epT, version: storageVersion(epT) }, ns, name, {}, SYS)
+            .catch(() => {});
         }
       }
     }
@@ -155,7 +157,8 @@ export class Simulator {
     for (const rs of api.store.list(typeKey("apps", "replicasets"), ns)) {
       if (rs.metadata.name === rsName || rs.metadata.deletionTimestamp) continue;
       if (!rs.metadata.ownerReferences?.some((r) => r.uid === d.metadata.uid)) continue;
-      await api.delete({ type: rsT, version: storageVersion(rsT) }, ns, rs.metadata.name!, {}, SYS).catch(() => {});
+      await api.delete({ type: rsT, version: storageVersion(rsT) }, ns, rs.metadata.name!, {}, SYS)
+        .catch(() => {});
     }
     let rs = api.raw(rsT, ns, rsName) as Any;
     const podLabels = { ...(template.metadata?.labels ?? {}), "pod-template-hash": hash };
@@ -181,7 +184,9 @@ export class Simulator {
           replicas,
           selector: {
             matchLabels: { ...(spec.selector?.matchLabels ?? {}), "pod-template-hash": hash },
-            ...(spec.selector?.matchExpressions ? { matchExpressions: spec.selector.matchExpressions } : {}),
+            ...(spec.selector?.matchExpressions
+              ? { matchExpressions: spec.selector.matchExpressions }
+              : {}),
           },
           template: { ...template, metadata: { ...(template.metadata ?? {}), labels: podLabels } },
         },
@@ -195,16 +200,32 @@ export class Simulator {
     if (rs.metadata.deletionTimestamp) return;
     const fail = failingImage(template.spec);
     let pods = api.store.list(typeKey("", "pods"), ns).filter((p) =>
-      p.metadata.ownerReferences?.some((r) => r.uid === rs.metadata.uid) && !p.metadata.deletionTimestamp
+      p.metadata.ownerReferences?.some((r) => r.uid === rs.metadata.uid) &&
+      !p.metadata.deletionTimestamp
     );
     for (const extra of pods.slice(replicas)) {
-      await api.delete({ type: podT, version: storageVersion(podT) }, ns, extra.metadata.name!, {}, SYS).catch(() => {});
+      await api.delete(
+        { type: podT, version: storageVersion(podT) },
+        ns,
+        extra.metadata.name!,
+        {},
+        SYS,
+      ).catch(() => {});
     }
     pods = pods.slice(0, replicas);
     for (let i = pods.length; i < replicas; i++) {
-      pods.push(await api.systemWrite(podT, this.#pod(ns, rs, podLabels, template.spec ?? {}, fail), "ADDED"));
+      pods.push(
+        await api.systemWrite(
+          podT,
+          this.#pod(ns, rs, podLabels, template.spec ?? {}, fail),
+          "ADDED",
+        ),
+      );
     }
-    const ready = pods.filter((p) => (p as Any).status?.conditions?.some((c: Any) => c.type === "Ready" && c.status === "True")).length;
+    const ready =
+      pods.filter((p) =>
+        (p as Any).status?.conditions?.some((c: Any) => c.type === "Ready" && c.status === "True")
+      ).length;
     // replica set status
     const rsStatus = {
       replicas: pods.length,
@@ -239,11 +260,26 @@ export class Simulator {
     const available = ready >= replicas;
     let progressing;
     if (available) {
-      progressing = cond("Progressing", "True", "NewReplicaSetAvailable", `ReplicaSet "${rsName}" has successfully progressed.`);
+      progressing = cond(
+        "Progressing",
+        "True",
+        "NewReplicaSetAvailable",
+        `ReplicaSet "${rsName}" has successfully progressed.`,
+      );
     } else if (Date.now() - prog.since >= deadline) {
-      progressing = cond("Progressing", "False", "ProgressDeadlineExceeded", `ReplicaSet "${rsName}" has timed out progressing.`);
+      progressing = cond(
+        "Progressing",
+        "False",
+        "ProgressDeadlineExceeded",
+        `ReplicaSet "${rsName}" has timed out progressing.`,
+      );
     } else {
-      progressing = cond("Progressing", "True", "ReplicaSetUpdated", `ReplicaSet "${rsName}" is progressing.`);
+      progressing = cond(
+        "Progressing",
+        "True",
+        "ReplicaSetUpdated",
+        `ReplicaSet "${rsName}" is progressing.`,
+      );
       this.#schedule(`d/${ns}/${name}`, Math.max(1, prog.since + deadline - Date.now()));
     }
     const status: Any = {
@@ -255,8 +291,18 @@ export class Simulator {
       ...(replicas - ready > 0 ? { unavailableReplicas: replicas - ready } : {}),
       conditions: [
         available
-          ? cond("Available", "True", "MinimumReplicasAvailable", "Deployment has minimum availability.")
-          : cond("Available", "False", "MinimumReplicasUnavailable", "Deployment does not have minimum availability."),
+          ? cond(
+            "Available",
+            "True",
+            "MinimumReplicasAvailable",
+            "Deployment has minimum availability.",
+          )
+          : cond(
+            "Available",
+            "False",
+            "MinimumReplicasUnavailable",
+            "Deployment does not have minimum availability.",
+          ),
         progressing,
       ],
     };
@@ -269,7 +315,13 @@ export class Simulator {
     }
   }
 
-  #pod(ns: string, rs: Any, labels: Record<string, string>, podSpec: Any, fail: string | undefined): KubeObject {
+  #pod(
+    ns: string,
+    rs: Any,
+    labels: Record<string, string>,
+    podSpec: Any,
+    fail: string | undefined,
+  ): KubeObject {
     const chars = "bcdfghjklmnpqrstvwxz2456789";
     let sfx = "";
     for (let i = 0; i < 5; i++) sfx += chars[Math.floor(Math.random() * chars.length)];
@@ -308,7 +360,9 @@ export class Simulator {
             type: "Ready",
             status: ready ? "True" : "False",
             lastTransitionTime: t,
-            ...(ready ? {} : { reason: "ContainersNotReady", message: "containers with unready status" }),
+            ...(ready
+              ? {}
+              : { reason: "ContainersNotReady", message: "containers with unready status" }),
           },
         ],
         containerStatuses: (podSpec.containers ?? []).map((c: Any) => {
@@ -339,13 +393,16 @@ export class Simulator {
   async #endpoints(ns: string): Promise<void> {
     const api = this.#api;
     const epT = this.#t("", "endpoints");
-    const pods = api.store.list(typeKey("", "pods"), ns).filter((p) => !p.metadata.deletionTimestamp) as Any[];
+    const pods = api.store.list(typeKey("", "pods"), ns).filter((p) =>
+      !p.metadata.deletionTimestamp
+    ) as Any[];
     for (const svc of api.store.list(typeKey("", "services"), ns) as Any[]) {
       const sel: Record<string, string> = svc.spec?.selector ?? {};
       if (!Object.keys(sel).length || svc.metadata.deletionTimestamp) continue;
       const reqs = Object.entries(sel).map(([key, v]) => ({ key, op: "=" as const, values: [v] }));
       const matched = pods.filter((p) => matchLabels(reqs, p.metadata.labels) && p.status?.podIP);
-      const isReady = (p: Any) => p.status?.conditions?.some((c: Any) => c.type === "Ready" && c.status === "True");
+      const isReady = (p: Any) =>
+        p.status?.conditions?.some((c: Any) => c.type === "Ready" && c.status === "True");
       const addr = (p: Any) => ({
         ip: p.status.podIP,
         nodeName: p.spec?.nodeName,
@@ -361,7 +418,11 @@ export class Simulator {
             }
           }
         }
-        return { ...(sp.name ? { name: sp.name } : {}), port: Number(port), protocol: sp.protocol ?? "TCP" };
+        return {
+          ...(sp.name ? { name: sp.name } : {}),
+          port: Number(port),
+          protocol: sp.protocol ?? "TCP",
+        };
       }).filter((p: Any) => Number.isFinite(p.port));
       const readyAddrs = matched.filter(isReady).map(addr);
       const notReady = matched.filter((p) => !isReady(p)).map(addr);

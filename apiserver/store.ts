@@ -155,7 +155,8 @@ export class Store {
       this.#log.splice(0, drop);
     }
     if (this.#file) {
-      const line = JSON.stringify({ rv, type, key, obj: kind === "DELETED" ? undefined : stored }) + "\n";
+      const line = JSON.stringify({ rv, type, key, obj: kind === "DELETED" ? undefined : stored }) +
+        "\n";
       const file = this.#file;
       const p = this.#chain.then(async () => {
         const data = new TextEncoder().encode(line);

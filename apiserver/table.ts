@@ -44,7 +44,9 @@ const col = (name: string, type = "string", priority = 0, format = ""): TableCol
 // deno-lint-ignore no-explicit-any
 type Any = any;
 
-function builtinColumns(t: ResourceType): { cols: TableColumn[]; cells: (o: Any) => unknown[] } | undefined {
+function builtinColumns(
+  t: ResourceType,
+): { cols: TableColumn[]; cells: (o: Any) => unknown[] } | undefined {
   const k = `${t.group}/${t.kind}`;
   switch (k) {
     case "/Pod":
@@ -55,7 +57,12 @@ function builtinColumns(t: ResourceType): { cols: TableColumn[]; cells: (o: Any)
           const total = o.spec?.containers?.length ?? cs.length;
           const ready = cs.filter((c) => c.ready).length;
           const waiting = cs.find((c) => c.state?.waiting)?.state?.waiting?.reason;
-          return [`${ready}/${total}`, waiting ?? o.status?.phase ?? "Pending", "0", o.status?.podIP ?? "<none>"];
+          return [
+            `${ready}/${total}`,
+            waiting ?? o.status?.phase ?? "Pending",
+            "0",
+            o.status?.podIP ?? "<none>",
+          ];
         },
       };
     case "apps/Deployment":
@@ -70,7 +77,9 @@ function builtinColumns(t: ResourceType): { cols: TableColumn[]; cells: (o: Any)
     case "apps/ReplicaSet":
       return {
         cols: [col("Desired", "integer"), col("Current", "integer"), col("Ready", "integer")],
-        cells: (o) => [o.spec?.replicas ?? 0, o.status?.replicas ?? 0, o.status?.readyReplicas ?? 0],
+        cells: (
+          o,
+        ) => [o.spec?.replicas ?? 0, o.status?.replicas ?? 0, o.status?.readyReplicas ?? 0],
       };
     case "/Service":
       return {
@@ -79,13 +88,20 @@ function builtinColumns(t: ResourceType): { cols: TableColumn[]; cells: (o: Any)
           o.spec?.type ?? "ClusterIP",
           o.spec?.clusterIP ?? "<none>",
           o.spec?.externalName ?? "<none>",
-          (o.spec?.ports ?? []).map((p: Any) => `${p.port}/${p.protocol ?? "TCP"}`).join(",") || "<none>",
+          (o.spec?.ports ?? []).map((p: Any) => `${p.port}/${p.protocol ?? "TCP"}`).join(",") ||
+          "<none>",
         ],
       };
     case "/ConfigMap":
-      return { cols: [col("Data", "integer")], cells: (o) => [Object.keys(o.data ?? {}).length + Object.keys(o.binaryData ?? {}).length] };
+      return {
+        cols: [col("Data", "integer")],
+        cells: (o) => [Object.keys(o.data ?? {}).length + Object.keys(o.binaryData ?? {}).length],
+      };
     case "/Secret":
-      return { cols: [col("Type"), col("Data", "integer")], cells: (o) => [o.type ?? "Opaque", Object.keys(o.data ?? {}).length] };
+      return {
+        cols: [col("Type"), col("Data", "integer")],
+        cells: (o) => [o.type ?? "Opaque", Object.keys(o.data ?? {}).length],
+      };
     case "/Namespace":
       return { cols: [col("Status")], cells: (o) => [o.status?.phase ?? "Active"] };
     case "/Endpoints":
@@ -94,7 +110,9 @@ function builtinColumns(t: ResourceType): { cols: TableColumn[]; cells: (o: Any)
         cells: (o) => {
           const eps: string[] = [];
           for (const s of o.subsets ?? []) {
-            for (const a of s.addresses ?? []) for (const p of s.ports ?? [{}]) eps.push(p.port ? `${a.ip}:${p.port}` : a.ip);
+            for (const a of s.addresses ?? []) {
+              for (const p of s.ports ?? [{}]) eps.push(p.port ? `${a.ip}:${p.port}` : a.ip);
+            }
           }
           return [eps.join(",") || "<none>"];
         },
@@ -102,7 +120,14 @@ function builtinColumns(t: ResourceType): { cols: TableColumn[]; cells: (o: Any)
     case "/Event":
       return {
         cols: [col("Type"), col("Reason"), col("Object"), col("Message")],
-        cells: (o) => [o.type, o.reason, `${(o.involvedObject?.kind ?? "").toLowerCase()}/${o.involvedObject?.name ?? ""}`, o.message],
+        cells: (
+          o,
+        ) => [
+          o.type,
+          o.reason,
+          `${(o.involvedObject?.kind ?? "").toLowerCase()}/${o.involvedObject?.name ?? ""}`,
+          o.message,
+        ],
       };
     case "apiextensions.k8s.io/CustomResourceDefinition":
       return { cols: [col("Created At", "date")], cells: (o) => [o.metadata.creationTimestamp] };
@@ -120,11 +145,20 @@ export function toTable(
   rv: string,
   extra?: { continue?: string; remainingItemCount?: number },
 ): Record<string, unknown> {
-  const cols: TableColumn[] = [{ ...col("Name"), format: "name", description: "Name must be unique within a namespace." }];
+  const cols: TableColumn[] = [{
+    ...col("Name"),
+    format: "name",
+    description: "Name must be unique within a namespace.",
+  }];
   let cellsOf: (o: KubeObject) => unknown[];
   const printer: PrinterColumn[] | undefined = v.printerColumns;
   if (!t.builtin && printer?.length) {
-    for (const p of printer) cols.push({ ...col(p.name, p.type === "date" ? "date" : p.type, p.priority ?? 0, p.format ?? ""), description: p.description ?? "" });
+    for (const p of printer) {
+      cols.push({
+        ...col(p.name, p.type === "date" ? "date" : p.type, p.priority ?? 0, p.format ?? ""),
+        description: p.description ?? "",
+      });
+    }
     const hasAge = printer.some((p) => p.jsonPath === ".metadata.creationTimestamp");
     if (!hasAge) cols.push(col("Age", "date"));
     cellsOf = (o) => {
@@ -132,7 +166,9 @@ export function toTable(
       for (const p of printer) {
         const val = jsonPath(o, p.jsonPath)[0];
         if (p.type === "date") cells.push(typeof val === "string" ? age(val) : "<unknown>");
-        else cells.push(val === undefined ? null : typeof val === "object" ? JSON.stringify(val) : val);
+        else {cells.push(
+            val === undefined ? null : typeof val === "object" ? JSON.stringify(val) : val,
+          );}
       }
       if (!hasAge) cells.push(age(o.metadata.creationTimestamp));
       return cells;
@@ -140,17 +176,21 @@ export function toTable(
   } else {
     const b = builtinColumns(t);
     if (b) cols.push(...b.cols);
-    cols.push(col("Age", "date"));
+    const withAge = !b || b.cols[0]?.type !== "date";
+    if (withAge) cols.push(col("Age", "date"));
     cellsOf = (o) => {
       const base = b ? b.cells(o) : [];
-      if (b && b.cols[0]?.type === "date") base[0] = age(String(base[0]));
-      return [o.metadata.name, ...base, age(o.metadata.creationTimestamp)];
+      return [o.metadata.name, ...base, ...(withAge ? [age(o.metadata.creationTimestamp)] : [])];
     };
   }
   return {
     kind: "Table",
     apiVersion: "meta.k8s.io/v1",
-    metadata: { resourceVersion: rv, ...(extra?.continue ? { continue: extra.continue } : {}), ...(extra?.remainingItemCount ? { remainingItemCount: extra.remainingItemCount } : {}) },
+    metadata: {
+      resourceVersion: rv,
+      ...(extra?.continue ? { continue: extra.continue } : {}),
+      ...(extra?.remainingItemCount ? { remainingItemCount: extra.remainingItemCount } : {}),
+    },
     columnDefinitions: cols,
     rows: items.map((o) => ({
       cells: cellsOf(o),

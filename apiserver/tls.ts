@@ -40,7 +40,8 @@ async function rsaKey(): Promise<{ pem: string; priv: unknown; pub: unknown }> {
 
 function serial(): string {
   return "01" +
-    Array.from(crypto.getRandomValues(new Uint8Array(8)), (b) => b.toString(16).padStart(2, "0")).join("");
+    Array.from(crypto.getRandomValues(new Uint8Array(8)), (b) => b.toString(16).padStart(2, "0"))
+      .join("");
 }
 
 /**
@@ -52,7 +53,10 @@ export async function selfSignedCert(hosts: string[] = []): Promise<ServingCert 
   const leafKey = await rsaKey();
   const notBefore = new Date(Date.now() - 3600_000);
   const notAfter = new Date(Date.now() + 365 * 86400_000);
-  const caAttrs = [{ name: "commonName", value: "denative-ca" }, { name: "organizationName", value: "denative" }];
+  const caAttrs = [{ name: "commonName", value: "denative-ca" }, {
+    name: "organizationName",
+    value: "denative",
+  }];
   const ca = f.pki.createCertificate();
   ca.publicKey = caKey.pub;
   ca.serialNumber = serial();

@@ -1,22 +1,598 @@
 /**
- * CLI commands owned by the controllers layer: `dev`, `controller`, `render`.
+ * CLI commands owned by the controllers layer: `dev`, `controller`, `render`,
+ * and {@link startLocalPlane}, the in-process local control plane they (and
+ * the integration tests and benchmarks) share.
  * @module
  */
+import { join } from "node:path";
+import {
+  configMapValidationHook,
+  knativeCrds,
+  servingAdmissionHooks,
+  servingConfigMapSpecs,
+  servingConverters,
+  SYSTEM_NAMESPACE,
+} from "../apis/mod.ts";
+import { type ApiServer, startApiServer } from "../apiserver/mod.ts";
+import {
+  type ControllerPlugin,
+  HttpKubeClient,
+  isAlreadyExists,
+  type KubeClient,
+  type KubeObject,
+  Manager,
+} from "../runtime/mod.ts";
+import {
+  contourProvider,
+  createProviderRegistry,
+  gatewayApiProvider,
+  ingressControllerPlugin,
+  istioProvider,
+  LOCAL_CLASS,
+  localProvider,
+  networkingConfigMapSpecs,
+} from "../networking/mod.ts";
+import { type GatewayHandle, kubeEndpointResolver, startGateway } from "../dataplane/mod.ts";
+import { servingPlugins } from "./mod.ts";
+import {
+  DEFAULT_DOMAIN,
+  DEFAULT_RENDER_INGRESS_CLASS,
+  formatList,
+  parseObjects,
+  parseRenderArgs,
+  renderList,
+} from "./render_output.ts";
 
-/** `denative dev`. */
-export function devCommand(_args: string[]): Promise<number> {
-  console.error("dev: not built yet");
-  return Promise.resolve(1);
+/** Default API port of `dev`. */
+export const DEFAULT_API_PORT = 6443;
+/** Default gateway port of `dev`. */
+export const DEFAULT_GATEWAY_PORT = 8080;
+/** Default kubeconfig path of `dev`. */
+export const DEFAULT_KUBECONFIG_OUT = ".denative/kubeconfig";
+
+/** Options of {@link startLocalPlane}. */
+export interface LocalPlaneOptions {
+  /** API server port (0 = any). */
+  apiPort?: number;
+  /** Durable state directory (in-memory when absent). */
+  dataDir?: string;
+  /** Where to write the kubeconfig (a temp file when absent). */
+  kubeconfigOut?: string;
+  /** Default ingress class written to config-network. */
+  ingressClass?: string;
+  /** Default domain written to config-domain. */
+  domain?: string;
+  /** Resolve image digests (default false). */
+  resolveDigests?: boolean;
+  /** Start the local gateway on this port (0 = any); no gateway when absent. */
+  gatewayPort?: number;
+  /** Manager worker count per controller. */
+  workers?: number;
 }
 
-/** `denative controller`. */
-export function controllerCommand(_args: string[]): Promise<number> {
-  console.error("controller: not built yet");
-  return Promise.resolve(1);
+/** A running local control plane with the controllers. */
+export interface LocalPlane {
+  /** The API server. */
+  api: ApiServer;
+  /** A client of it. */
+  client: HttpKubeClient;
+  /** The controller manager. */
+  manager: Manager;
+  /** The local gateway, when started. */
+  gateway?: GatewayHandle;
+  /** Path of the written kubeconfig. */
+  kubeconfig: string;
+  /** Stops the manager, the gateway and the API server. */
+  stop(): Promise<void>;
+}
+
+async function createIfAbsent(client: KubeClient, obj: KubeObject): Promise<void> {
+  try {
+    await client.create(obj);
+  } catch (e) {
+    if (!isAlreadyExists(e)) throw e;
+  }
+}
+
+/** The system config maps `dev` and `render` start with. */
+export function systemConfigMaps(ingressClass: string, domain: string): KubeObject[] {
+  const cm = (name: string, data: Record<string, string>): KubeObject => ({
+    apiVersion: "v1",
+    kind: "ConfigMap",
+    metadata: {
+      name,
+      namespace: SYSTEM_NAMESPACE,
+      labels: { "app.kubernetes.io/part-of": "knative-serving" },
+    },
+    data,
+  });
+  return [
+    cm("config-deployment", { "queue-sidecar-image": "ghcr.io/denative/queue-proxy:latest" }),
+    cm("config-domain", { [domain]: "" }),
+    cm("config-network", { "ingress-class": ingressClass }),
+  ];
+}
+
+function plural(kind: string): string {
+  const k = kind.toLowerCase();
+  if (/(s|x|z|ch|sh)$/.test(k)) return `${k}es`;
+  if (/[^aeiou]y$/.test(k)) return `${k.slice(0, -1)}ies`;
+  return `${k}s`;
+}
+
+/**
+ * Minimal CustomResourceDefinitions (schema-less, with a status subresource)
+ * for the kinds the ingress providers render (VirtualService, HTTPRoute,
+ * HTTPProxy), so a local plane can hold what a real mesh or gateway would.
+ */
+export function providerCrds(kinds: { apiVersion: string; kind: string }[]): KubeObject[] {
+  return kinds.map(({ apiVersion, kind }) => {
+    const [group, version] = apiVersion.split("/");
+    const names = {
+      plural: plural(kind),
+      singular: kind.toLowerCase(),
+      kind,
+      listKind: `${kind}List`,
+    };
+    return {
+      apiVersion: "apiextensions.k8s.io/v1",
+      kind: "CustomResourceDefinition",
+      metadata: { name: `${names.plural}.${group}` },
+      spec: {
+        group,
+        names,
+        scope: "Namespaced",
+        versions: [{
+          name: version,
+          served: true,
+          storage: true,
+          subresources: { status: {} },
+          schema: {
+            openAPIV3Schema: { type: "object", "x-kubernetes-preserve-unknown-fields": true },
+          },
+        }],
+      },
+    };
+  });
+}
+
+/**
+ * Starts the local API server, writes a kubeconfig, seeds the system
+ * namespace and config maps, optionally the local gateway, and runs every
+ * serving controller plus the generic ingress reconciler.
+ */
+export async function startLocalPlane(opts: LocalPlaneOptions = {}): Promise<LocalPlane> {
+  const providers = [istioProvider(), contourProvider(), gatewayApiProvider()];
+  const api = await startApiServer({
+    port: opts.apiPort ?? 0,
+    dataDir: opts.dataDir,
+    crds: [...knativeCrds(), ...providerCrds(providers.flatMap((p) => p.kinds))],
+    admission: [...servingAdmissionHooks(), configMapValidationHook()],
+    converters: servingConverters(),
+    simulateWorkloads: true,
+  });
+  let tmp: string | undefined;
+  let gateway: GatewayHandle | undefined;
+  let client: HttpKubeClient | undefined;
+  let manager: Manager | undefined;
+  try {
+    const kubeconfig = opts.kubeconfigOut ??
+      join(tmp = await Deno.makeTempDir({ prefix: "denative-" }), "kubeconfig");
+    await api.writeKubeconfig(kubeconfig);
+    client = HttpKubeClient.fromConfig({ kubeconfig });
+    for (const ns of [SYSTEM_NAMESPACE, "default"]) {
+      await createIfAbsent(client, { apiVersion: "v1", kind: "Namespace", metadata: { name: ns } });
+    }
+    const cls = opts.ingressClass ??
+      (opts.gatewayPort !== undefined ? LOCAL_CLASS : "istio.ingress.networking.knative.dev");
+    for (const cm of systemConfigMaps(cls, opts.domain ?? DEFAULT_DOMAIN)) {
+      await createIfAbsent(client, cm);
+    }
+    const registry = createProviderRegistry(providers);
+    if (opts.gatewayPort !== undefined) {
+      gateway = startGateway({ port: opts.gatewayPort, resolver: kubeEndpointResolver(client) });
+      registry.register(localProvider(gateway));
+    }
+    const extra: ControllerPlugin[] = [
+      ingressControllerPlugin({ registry }) as unknown as ControllerPlugin,
+    ];
+    manager = new Manager({
+      client,
+      plugins: servingPlugins({ resolveDigests: opts.resolveDigests ?? false, extra }),
+      configMaps: [...servingConfigMapSpecs(), ...networkingConfigMapSpecs()],
+      systemNamespace: SYSTEM_NAMESPACE,
+      leaderElection: false,
+      workers: opts.workers,
+    });
+    await manager.start();
+    const m = manager, c = client, g = gateway;
+    return {
+      api,
+      client: c,
+      manager: m,
+      gateway: g,
+      kubeconfig,
+      stop: async () => {
+        await m.stop();
+        await g?.close();
+        c.close();
+        await api.close();
+        if (tmp) await Deno.remove(tmp, { recursive: true }).catch(() => {});
+      },
+    };
+  } catch (e) {
+    await manager?.stop().catch(() => {});
+    await gateway?.close().catch(() => {});
+    client?.close();
+    await api.close();
+    if (tmp) await Deno.remove(tmp, { recursive: true }).catch(() => {});
+    throw e;
+  }
+}
+
+/** Kinds that are not part of a render's result. */
+const RENDER_SKIP = new Set([
+  "Namespace",
+  "Event",
+  "Lease",
+  "CustomResourceDefinition",
+  "Pod",
+  "ReplicaSet",
+  "EndpointSlice",
+  "ServiceAccount",
+  "Secret",
+  "APIService",
+  "ComponentStatus",
+  "MutatingWebhookConfiguration",
+  "ValidatingWebhookConfiguration",
+]);
+
+interface DiscoveredType {
+  apiVersion: string;
+  kind: string;
+  namespaced: boolean;
+}
+
+async function apiGet(api: ApiServer, path: string): Promise<Record<string, unknown>> {
+  const headers: Record<string, string> = { accept: "application/json" };
+  if (api.token) headers.authorization = `Bearer ${api.token}`;
+  const client = api.caCert ? Deno.createHttpClient({ caCerts: [api.caCert] }) : undefined;
+  try {
+    const res = await fetch(`${api.url}${path}`, { headers, client });
+    if (!res.ok) throw new Error(`GET ${path}: ${res.status} ${await res.text()}`);
+    return await res.json();
+  } finally {
+    client?.close();
+  }
+}
+
+/** Every listable type the API serves, at its preferred version. */
+async function discover(api: ApiServer): Promise<DiscoveredType[]> {
+  const versions: string[] = ["v1"];
+  const groups = await apiGet(api, "/apis") as {
+    groups?: { preferredVersion?: { groupVersion: string } }[];
+  };
+  for (const g of groups.groups ?? []) {
+    if (g.preferredVersion) versions.push(g.preferredVersion.groupVersion);
+  }
+  const out: DiscoveredType[] = [];
+  for (const gv of versions) {
+    const rl = await apiGet(api, gv === "v1" ? "/api/v1" : `/apis/${gv}`) as {
+      resources?: { name: string; kind: string; namespaced: boolean; verbs?: string[] }[];
+    };
+    for (const r of rl.resources ?? []) {
+      if (r.name.includes("/") || !(r.verbs ?? ["list"]).includes("list")) continue;
+      out.push({ apiVersion: gv, kind: r.kind, namespaced: r.namespaced });
+    }
+  }
+  return out;
+}
+
+/**
+ * Lists every object a render reports: all types except cluster plumbing,
+ * nothing from the system namespace; inputs at their own apiVersion.
+ */
+export async function listResult(
+  plane: LocalPlane,
+  inputs: KubeObject[],
+): Promise<KubeObject[]> {
+  const out: KubeObject[] = [];
+  for (const t of await discover(plane.api)) {
+    if (RENDER_SKIP.has(t.kind)) continue;
+    const list = await plane.client.list({ apiVersion: t.apiVersion, kind: t.kind });
+    for (const o of list.items) {
+      if (o.metadata.namespace === SYSTEM_NAMESPACE) continue;
+      out.push({ ...o, apiVersion: t.apiVersion, kind: t.kind });
+    }
+  }
+  // Inputs are reported in the apiVersion they were written in.
+  for (const input of inputs) {
+    const group = input.apiVersion.split("/")[0];
+    const i = out.findIndex((o) =>
+      o.kind === input.kind && o.apiVersion.split("/")[0] === group &&
+      o.metadata.name === input.metadata.name &&
+      (o.metadata.namespace ?? "") === (input.metadata.namespace ?? "default")
+    );
+    if (i >= 0 && out[i].apiVersion !== input.apiVersion) {
+      out[i] = await plane.client.get({
+        apiVersion: input.apiVersion,
+        kind: input.kind,
+        namespace: out[i].metadata.namespace,
+        name: out[i].metadata.name,
+      });
+    }
+  }
+  return out;
+}
+
+function fingerprint(objs: KubeObject[]): string {
+  return objs.map((o) =>
+    `${o.apiVersion}/${o.kind}/${o.metadata.namespace}/${o.metadata.name}@${o.metadata.resourceVersion}`
+  )
+    .sort().join("\n");
+}
+
+/**
+ * Runs the controllers until nothing changes: the Manager is idle and two
+ * listings, 150 ms apart, are identical (the workload simulator runs on its
+ * own timers). Throws after `timeoutMs`.
+ */
+export async function settle(
+  plane: LocalPlane,
+  inputs: KubeObject[],
+  timeoutMs: number,
+): Promise<KubeObject[]> {
+  const deadline = Date.now() + timeoutMs;
+  let prev = "";
+  for (;;) {
+    const idle = plane.manager.idle();
+    const timer = new Promise<"timeout">((r) => {
+      const id = setTimeout(() => r("timeout"), Math.max(0, deadline - Date.now()));
+      idle.finally(() => clearTimeout(id));
+    });
+    if (await Promise.race([idle.then(() => "idle" as const), timer]) === "timeout") {
+      throw new Error(`no fixed point within ${timeoutMs / 1000}s`);
+    }
+    const objs = await listResult(plane, inputs);
+    const fp = fingerprint(objs);
+    if (fp === prev) return objs;
+    prev = fp;
+    if (Date.now() > deadline) throw new Error(`no fixed point within ${timeoutMs / 1000}s`);
+    await new Promise((r) => setTimeout(r, 150));
+  }
 }
 
 /** `denative render`. */
-export function renderCommand(_args: string[]): Promise<number> {
-  console.error("render: not built yet");
-  return Promise.resolve(1);
+export async function renderCommand(args: string[]): Promise<number> {
+  let opts;
+  try {
+    opts = parseRenderArgs(args);
+  } catch (e) {
+    console.error(`render: ${(e as Error).message}`);
+    console.error(
+      "usage: denative render -f FILE [-f FILE …] [--ingress-class CLASS] [--domain DOMAIN] [-o yaml|json] [--resolve-digests] [--timeout SECONDS]",
+    );
+    return 2;
+  }
+  const inputs: KubeObject[] = [];
+  try {
+    for (const f of opts.files) {
+      const text = f === "-"
+        ? await new Response(Deno.stdin.readable).text()
+        : await Deno.readTextFile(f);
+      inputs.push(...parseObjects(text, f));
+    }
+  } catch (e) {
+    console.error(`render: ${(e as Error).message}`);
+    return 1;
+  }
+  try {
+    const list = await render(inputs, opts);
+    await Deno.stdout.write(new TextEncoder().encode(formatList(list, opts.output)));
+    return 0;
+  } catch (e) {
+    console.error(`render: ${(e as Error).message}`);
+    return 1;
+  }
+}
+
+/** Options of {@link render}. */
+export interface RenderOptions {
+  /** Default ingress class. */
+  ingressClass?: string;
+  /** Default domain. */
+  domain?: string;
+  /** Resolve image digests. */
+  resolveDigests?: boolean;
+  /** Fixed-point timeout (ms). */
+  timeoutMs?: number;
+}
+
+/**
+ * Applies `inputs` to a fresh in-memory control plane, runs the controllers
+ * to a fixed point and returns the cleaned, sorted `v1 List`. An input the
+ * API rejects (admission) throws with the server's message.
+ */
+export async function render(inputs: KubeObject[], opts: RenderOptions = {}): Promise<KubeObject> {
+  const plane = await startLocalPlane({
+    ingressClass: opts.ingressClass ?? DEFAULT_RENDER_INGRESS_CLASS,
+    domain: opts.domain,
+    resolveDigests: opts.resolveDigests,
+  });
+  try {
+    for (const obj of inputs) {
+      const o = structuredClone(obj);
+      o.metadata.namespace ??= "default";
+      await createIfAbsent(plane.client, {
+        apiVersion: "v1",
+        kind: "Namespace",
+        metadata: { name: o.metadata.namespace },
+      });
+      try {
+        await plane.client.create(o);
+      } catch (e) {
+        throw new Error(`${o.kind} "${o.metadata.name}": ${(e as Error).message}`);
+      }
+    }
+    return renderList(await settle(plane, inputs, opts.timeoutMs ?? 60_000));
+  } finally {
+    await plane.stop();
+  }
+}
+
+/** Parsed `dev` flags. */
+export interface DevArgs {
+  /** API port. */
+  apiPort: number;
+  /** Gateway port. */
+  gatewayPort: number;
+  /** Kubeconfig output path. */
+  kubeconfigOut: string;
+  /** Data directory (in-memory when absent). */
+  dataDir?: string;
+}
+
+/** Parses `dev` flags. */
+export function parseDevArgs(args: string[]): DevArgs {
+  const out: DevArgs = {
+    apiPort: DEFAULT_API_PORT,
+    gatewayPort: DEFAULT_GATEWAY_PORT,
+    kubeconfigOut: DEFAULT_KUBECONFIG_OUT,
+  };
+  for (let i = 0; i < args.length; i++) {
+    const [flag, inline] = args[i].includes("=")
+      ? [args[i].slice(0, args[i].indexOf("=")), args[i].slice(args[i].indexOf("=") + 1)]
+      : [args[i], undefined];
+    const value = () => {
+      const v = inline ?? args[++i];
+      if (v === undefined) throw new Error(`flag ${flag} needs a value`);
+      return v;
+    };
+    const port = () => {
+      const n = Number(value());
+      if (!Number.isInteger(n) || n < 0 || n > 65535) {
+        throw new Error(`${flag} must be a port (0 = any)`);
+      }
+      return n;
+    };
+    switch (flag) {
+      case "--api-port":
+        out.apiPort = port();
+        break;
+      case "--gateway-port":
+        out.gatewayPort = port();
+        break;
+      case "--kubeconfig-out":
+        out.kubeconfigOut = value();
+        break;
+      case "--data-dir":
+        out.dataDir = value();
+        break;
+      default:
+        throw new Error(`unknown flag ${JSON.stringify(args[i])}`);
+    }
+  }
+  return out;
+}
+
+/** `denative dev`: runs until SIGINT/SIGTERM, then shuts down cleanly. */
+export async function devCommand(args: string[]): Promise<number> {
+  let opts: DevArgs;
+  try {
+    opts = parseDevArgs(args);
+  } catch (e) {
+    console.error(`dev: ${(e as Error).message}`);
+    console.error(
+      "usage: denative dev [--api-port N] [--gateway-port N] [--kubeconfig-out PATH] [--data-dir DIR]",
+    );
+    return 2;
+  }
+  const dir = opts.kubeconfigOut.includes("/")
+    ? opts.kubeconfigOut.slice(0, opts.kubeconfigOut.lastIndexOf("/"))
+    : ".";
+  await Deno.mkdir(dir, { recursive: true });
+  if (opts.dataDir) await Deno.mkdir(opts.dataDir, { recursive: true });
+  const plane = await startLocalPlane({
+    apiPort: opts.apiPort,
+    gatewayPort: opts.gatewayPort,
+    kubeconfigOut: opts.kubeconfigOut,
+    dataDir: opts.dataDir,
+  });
+  console.log(`denative dev: API server  ${plane.api.url}`);
+  console.log(`denative dev: gateway     ${plane.gateway!.url}`);
+  console.log(`denative dev: kubeconfig  ${opts.kubeconfigOut}`);
+  console.log(
+    `denative dev: try  kubectl --kubeconfig ${opts.kubeconfigOut} apply -f examples/helloworld-go.yaml`,
+  );
+  const stopped = new Promise<void>((resolve) => {
+    const onSignal = () => {
+      Deno.removeSignalListener("SIGINT", onSignal);
+      Deno.removeSignalListener("SIGTERM", onSignal);
+      resolve();
+    };
+    Deno.addSignalListener("SIGINT", onSignal);
+    Deno.addSignalListener("SIGTERM", onSignal);
+  });
+  await stopped;
+  console.log("denative dev: shutting down");
+  await plane.stop();
+  return 0;
+}
+
+/** `denative controller`: the controllers against a real cluster. */
+export async function controllerCommand(args: string[]): Promise<number> {
+  let kubeconfig: string | undefined, context: string | undefined;
+  let webhook = true;
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    if (a === "--kubeconfig") kubeconfig = args[++i];
+    else if (a.startsWith("--kubeconfig=")) kubeconfig = a.slice(13);
+    else if (a === "--context") context = args[++i];
+    else if (a.startsWith("--context=")) context = a.slice(10);
+    else if (a === "--no-webhook") webhook = false;
+    else {
+      console.error(`controller: unknown flag ${JSON.stringify(a)}`);
+      console.error(
+        "usage: denative controller [--kubeconfig PATH] [--context NAME] [--no-webhook]",
+      );
+      return 2;
+    }
+  }
+  const inCluster = !kubeconfig && !Deno.env.get("KUBECONFIG") &&
+    !!Deno.env.get("KUBERNETES_SERVICE_HOST");
+  const client = HttpKubeClient.fromConfig({ kubeconfig, context, inCluster });
+  const registry = createProviderRegistry([
+    istioProvider(),
+    contourProvider(),
+    gatewayApiProvider(),
+  ]);
+  const hostname = Deno.hostname();
+  const manager = new Manager({
+    client,
+    plugins: servingPlugins({
+      resolveDigests: true,
+      extra: [ingressControllerPlugin({ registry }) as unknown as ControllerPlugin],
+    }),
+    configMaps: [...servingConfigMapSpecs(), ...networkingConfigMapSpecs()],
+    systemNamespace: SYSTEM_NAMESPACE,
+    leaderElection: {
+      leaseName: "denative-controller",
+      identity: `${hostname}_${crypto.randomUUID()}`,
+    },
+  });
+  if (webhook) {
+    console.error(
+      "controller: the admission webhook is served by `denative webhook`; running without it",
+    );
+  }
+  await manager.start();
+  console.error(`controller: running against ${client.server}`);
+  await new Promise<void>((resolve) => {
+    const onSignal = () => resolve();
+    Deno.addSignalListener("SIGINT", onSignal);
+    Deno.addSignalListener("SIGTERM", onSignal);
+  });
+  await manager.stop();
+  client.close();
+  return 0;
 }

@@ -5,7 +5,12 @@
  * @module
  */
 import { createHash } from "node:crypto";
-import type { KubeObject, OwnerReference } from "../runtime/mod.ts";
+import {
+  isNotFound,
+  type KubeObject,
+  type OwnerReference,
+  type ReconcilerDeps,
+} from "../runtime/mod.ts";
 
 const LONGEST = 63;
 const HEAD = 31;
@@ -141,4 +146,28 @@ export function mapsEqual(
   b: Record<string, string> | undefined,
 ): boolean {
   return jsonEqual(a ?? {}, b ?? {});
+}
+
+/**
+ * Reads one object from the informer cache when the runtime registered one for
+ * its type, else from the API; `undefined` when it does not exist. The result
+ * is a copy the caller may mutate.
+ */
+export async function lookup<T extends KubeObject>(
+  deps: Pick<ReconcilerDeps, "stores" | "client">,
+  gvk: { apiVersion: string; kind: string },
+  namespace: string | undefined,
+  name: string,
+): Promise<T | undefined> {
+  const store = deps.stores.get(gvkKey(gvk));
+  if (store) {
+    const o = store.get(namespace ? `${namespace}/${name}` : name);
+    return o ? structuredClone(o) as T : undefined;
+  }
+  try {
+    return await deps.client.get<T>({ ...gvk, namespace, name });
+  } catch (e) {
+    if (isNotFound(e)) return undefined;
+    throw e;
+  }
 }

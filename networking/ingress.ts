@@ -6,6 +6,15 @@
  */
 import { createHash } from "node:crypto";
 import type { KubeObject, OwnerReference } from "../runtime/mod.ts";
+import type {
+  HTTPIngressPath as IngressPath,
+  Ingress,
+  IngressBackendSplit as IngressSplit,
+  IngressRule,
+  IngressSpec,
+  IngressTLS,
+  IngressVisibility,
+} from "../apis/mod.ts";
 export { ProviderFailedError } from "../runtime/mod.ts";
 export type {
   IngressProvider,
@@ -37,74 +46,15 @@ export const PROBE_HEADER_NAME = "K-Network-Probe";
 /** kubectl's last-applied annotation (dropped from children). */
 export const LAST_APPLIED_ANNOTATION = "kubectl.kubernetes.io/last-applied-configuration";
 
-/** Rule visibility. */
-export type IngressVisibility = "ExternalIP" | "ClusterLocal";
-
-/** `IngressBackendSplit`. */
-export interface IngressSplit {
-  /** Namespace of the backend Service. */
-  serviceNamespace: string;
-  /** Name of the backend Service. */
-  serviceName: string;
-  /** Port of the backend Service (number or name). */
-  servicePort: number | string;
-  /** Weight (0..100). */
-  percent?: number;
-  /** Headers set on requests to this split. */
-  appendHeaders?: Record<string, string>;
-}
-
-/** `HTTPIngressPath`. */
-export interface IngressPath {
-  /** Literal path prefix. */
-  path?: string;
-  /** Host header rewrite. */
-  rewriteHost?: string;
-  /** Exact header matches. */
-  headers?: Record<string, { exact: string }>;
-  /** Weighted backends. */
-  splits: IngressSplit[];
-  /** Headers set on every request of this path. */
-  appendHeaders?: Record<string, string>;
-}
-
-/** `IngressRule`. */
-export interface IngressRule {
-  /** Hosts the rule serves. */
-  hosts?: string[];
-  /** Visibility, defaulted to ExternalIP. */
-  visibility?: IngressVisibility;
-  /** HTTP paths. */
-  http?: { paths: IngressPath[] };
-}
-
-/** `IngressTLS`. */
-export interface IngressTLS {
-  /** Hosts covered. */
-  hosts?: string[];
-  /** Secret name. */
-  secretName?: string;
-  /** Secret namespace. */
-  secretNamespace?: string;
-}
-
-/** `IngressSpec`. */
-export interface IngressSpec {
-  /** TLS entries. */
-  tls?: IngressTLS[];
-  /** Host rules. */
-  rules?: IngressRule[];
-  /** `Enabled`, `Redirected` or empty. */
-  httpOption?: string;
-}
-
-/** A Knative Ingress as providers read it. */
-export interface Ingress extends KubeObject {
-  /** Desired state. */
-  spec: IngressSpec;
-  /** Observed state. */
-  status?: Record<string, unknown>;
-}
+export type {
+  HTTPIngressPath as IngressPath,
+  Ingress,
+  IngressBackendSplit as IngressSplit,
+  IngressRule,
+  IngressSpec,
+  IngressTLS,
+  IngressVisibility,
+} from "../apis/mod.ts";
 
 /** Narrows any object to an {@link Ingress} (spec defaulted to `{}`). */
 export function asIngress(obj: KubeObject): Ingress {

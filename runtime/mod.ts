@@ -27,3 +27,4 @@ export * from "./manager.ts";
 export * from "./health.ts";
 export * from "./signals.ts";
 export * from "./registry.ts";
+export * from "./client.ts";

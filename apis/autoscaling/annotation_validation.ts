@@ -174,7 +174,9 @@ function validateMetric(m: Anns): FieldError | undefined {
 function validateAlgorithm(m: Anns): FieldError | undefined {
   const kv = keyPriorityGet(m, AnnotationKeys.metricAggregationAlgorithm);
   if (!kv) return undefined;
-  if (["linear", "weighted-exponential", "weightedExponential"].includes(kv.value)) return undefined;
+  if (["linear", "weighted-exponential", "weightedExponential"].includes(kv.value)) {
+    return undefined;
+  }
   return errInvalidValue(kv.value, kv.key);
 }
 

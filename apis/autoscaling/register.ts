@@ -37,7 +37,8 @@ export const TARGET_UTILIZATION_PERCENTAGE_ANNOTATION_LEGACY =
 /** Annotation: target burst capacity. */
 export const TARGET_BURST_CAPACITY_ANNOTATION = "autoscaling.knative.dev/target-burst-capacity";
 /** Legacy alias. */
-export const TARGET_BURST_CAPACITY_ANNOTATION_LEGACY = "autoscaling.knative.dev/targetBurstCapacity";
+export const TARGET_BURST_CAPACITY_ANNOTATION_LEGACY =
+  "autoscaling.knative.dev/targetBurstCapacity";
 /** Annotation: min scale. */
 export const MIN_SCALE_ANNOTATION = "autoscaling.knative.dev/min-scale";
 /** Legacy alias. */

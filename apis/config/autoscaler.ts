@@ -88,7 +88,10 @@ export function parseAutoscalerConfig(data: Record<string, string>): AutoscalerC
 
 function validateAutoscalerConfig(r: Reader, c: AutoscalerConfig): void {
   if (c.scaleToZeroGracePeriodMs <= 0) {
-    r.invalid("scale-to-zero-grace-period", `must be positive, was: ${c.scaleToZeroGracePeriodMs}ms`);
+    r.invalid(
+      "scale-to-zero-grace-period",
+      `must be positive, was: ${c.scaleToZeroGracePeriodMs}ms`,
+    );
   }
   if (c.scaleDownDelayMs < 0 || c.scaleDownDelayMs % 1000 !== 0) {
     r.invalid("scale-down-delay", "must be non-negative and a whole number of seconds");
@@ -97,7 +100,10 @@ function validateAutoscalerConfig(r: Reader, c: AutoscalerConfig): void {
     r.invalid("scale-to-zero-pod-retention-period", "cannot be negative");
   }
   if (c.targetBurstCapacity < 0 && c.targetBurstCapacity !== -1) {
-    r.invalid("target-burst-capacity", `must be either non-negative or -1 (for unlimited), was: ${c.targetBurstCapacity}`);
+    r.invalid(
+      "target-burst-capacity",
+      `must be either non-negative or -1 (for unlimited), was: ${c.targetBurstCapacity}`,
+    );
   }
   if (c.containerConcurrencyTargetFraction <= 0 || c.containerConcurrencyTargetFraction > 1) {
     r.invalid(
@@ -106,30 +112,56 @@ function validateAutoscalerConfig(r: Reader, c: AutoscalerConfig): void {
     );
   }
   if (c.containerConcurrencyTargetFraction * c.containerConcurrencyTargetDefault < 0.01) {
-    r.invalid("container-concurrency-target-default", `target must be at least 0.01, was: ${c.containerConcurrencyTargetFraction * c.containerConcurrencyTargetDefault}`);
+    r.invalid(
+      "container-concurrency-target-default",
+      `target must be at least 0.01, was: ${
+        c.containerConcurrencyTargetFraction * c.containerConcurrencyTargetDefault
+      }`,
+    );
   }
   if (c.rpsTargetDefault < 0.01) {
-    r.invalid("requests-per-second-target-default", `must be at least 0.01, was: ${c.rpsTargetDefault}`);
+    r.invalid(
+      "requests-per-second-target-default",
+      `must be at least 0.01, was: ${c.rpsTargetDefault}`,
+    );
   }
   if (c.activatorCapacity < 1) {
     r.invalid("activator-capacity", `must be at least 1, was: ${c.activatorCapacity}`);
   }
-  if (c.maxScaleUpRate <= 1) r.invalid("max-scale-up-rate", `must be greater than 1, was: ${c.maxScaleUpRate}`);
-  if (c.maxScaleDownRate <= 1) r.invalid("max-scale-down-rate", `must be greater than 1, was: ${c.maxScaleDownRate}`);
+  if (c.maxScaleUpRate <= 1) {
+    r.invalid("max-scale-up-rate", `must be greater than 1, was: ${c.maxScaleUpRate}`);
+  }
+  if (c.maxScaleDownRate <= 1) {
+    r.invalid("max-scale-down-rate", `must be greater than 1, was: ${c.maxScaleDownRate}`);
+  }
   if (c.stableWindowMs < 6_000 || c.stableWindowMs > 3_600_000 || c.stableWindowMs % 1000 !== 0) {
-    r.invalid("stable-window", `must be in [6s, 1h] range and whole seconds, was: ${c.stableWindowMs / 1000}s`);
+    r.invalid(
+      "stable-window",
+      `must be in [6s, 1h] range and whole seconds, was: ${c.stableWindowMs / 1000}s`,
+    );
   }
   if (c.panicWindowPercentage < 1 || c.panicWindowPercentage > 100) {
-    r.invalid("panic-window-percentage", `must be in [1, 100] interval, was: ${c.panicWindowPercentage}`);
+    r.invalid(
+      "panic-window-percentage",
+      `must be in [1, 100] interval, was: ${c.panicWindowPercentage}`,
+    );
   }
   if (c.panicThresholdPercentage < 110 || c.panicThresholdPercentage > 1000) {
-    r.invalid("panic-threshold-percentage", `must be in [110, 1000] interval, was: ${c.panicThresholdPercentage}`);
+    r.invalid(
+      "panic-threshold-percentage",
+      `must be in [110, 1000] interval, was: ${c.panicThresholdPercentage}`,
+    );
   }
   if (c.initialScale < 0 || (c.initialScale === 0 && !c.allowZeroInitialScale)) {
-    r.invalid("initial-scale", `must be greater than 0 (or 0 when allow-zero-initial-scale is true), was: ${c.initialScale}`);
+    r.invalid(
+      "initial-scale",
+      `must be greater than 0 (or 0 when allow-zero-initial-scale is true), was: ${c.initialScale}`,
+    );
   }
   if (c.minScale < 0) r.invalid("min-scale", `must be non-negative, was: ${c.minScale}`);
-  if (c.maxScaleLimit < 0) r.invalid("max-scale-limit", `must be non-negative, was: ${c.maxScaleLimit}`);
+  if (c.maxScaleLimit < 0) {
+    r.invalid("max-scale-limit", `must be non-negative, was: ${c.maxScaleLimit}`);
+  }
   if (c.maxScale < 0 || (c.maxScaleLimit > 0 && c.maxScale > c.maxScaleLimit)) {
     r.invalid("max-scale", `max-scale = ${c.maxScale}, must be in [0, max-scale-limit] range`);
   }

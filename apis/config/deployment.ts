@@ -68,15 +68,26 @@ export function parseDeploymentConfig(data: Record<string, string>): DeploymentC
     runtimeClassNames: {},
     podIsAlwaysSchedulable: r.bool("pod-is-always-schedulable", false),
   };
-  if (c.queueSidecarImage === "") r.invalid("queue-sidecar-image", "queue-sidecar-image cannot be empty or whitespace");
+  if (c.queueSidecarImage === "") {
+    r.invalid("queue-sidecar-image", "queue-sidecar-image cannot be empty or whitespace");
+  }
   if (c.progressDeadlineMs <= 0 || c.progressDeadlineMs % 1000 !== 0) {
-    r.invalid("progress-deadline", `must be a positive whole number of seconds, was: ${data["progress-deadline"]}`);
+    r.invalid(
+      "progress-deadline",
+      `must be a positive whole number of seconds, was: ${data["progress-deadline"]}`,
+    );
   }
   if (c.digestResolutionTimeoutMs <= 0) {
-    r.invalid("digest-resolution-timeout", `must be positive, was: ${data["digest-resolution-timeout"]}`);
+    r.invalid(
+      "digest-resolution-timeout",
+      `must be positive, was: ${data["digest-resolution-timeout"]}`,
+    );
   }
   if (!["prefer-spread-revision-over-nodes", "none"].includes(c.defaultAffinityType)) {
-    r.invalid("default-affinity-type", `unsupported value ${JSON.stringify(c.defaultAffinityType)}`);
+    r.invalid(
+      "default-affinity-type",
+      `unsupported value ${JSON.stringify(c.defaultAffinityType)}`,
+    );
   }
   const rc = data["runtime-class-name"];
   if (rc !== undefined && rc.trim() !== "") {

@@ -39,7 +39,10 @@ export function parseDomainConfig(
     }
     const p = (parsed ?? {}) as { selector?: Record<string, unknown>; type?: string };
     if (typeof p !== "object" || Array.isArray(p)) {
-      throw new ConfigError(DOMAIN_CONFIG_NAME, `failed to parse "${k}": ${JSON.stringify(v)} is not a map`);
+      throw new ConfigError(
+        DOMAIN_CONFIG_NAME,
+        `failed to parse "${k}": ${JSON.stringify(v)} is not a map`,
+      );
     }
     const selector: Record<string, string> = {};
     for (const [sk, sv] of Object.entries(p.selector ?? {})) selector[sk] = String(sv);

@@ -24,7 +24,10 @@ export function parseGCConfig(data: Record<string, string>): GCConfig {
   const r = new Reader(GC_CONFIG_NAME, data);
   const c: GCConfig = {
     retainSinceCreateTimeMs: r.durationOrDisabled("retain-since-create-time", 48 * 3_600_000),
-    retainSinceLastActiveTimeMs: r.durationOrDisabled("retain-since-last-active-time", 15 * 3_600_000),
+    retainSinceLastActiveTimeMs: r.durationOrDisabled(
+      "retain-since-last-active-time",
+      15 * 3_600_000,
+    ),
     minNonActiveRevisions: r.int("min-non-active-revisions", 20),
     maxNonActiveRevisions: r.intOrDisabled("max-non-active-revisions", 1000),
   };

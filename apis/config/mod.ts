@@ -10,6 +10,7 @@ export * from "./gc.ts";
 export * from "./deployment.ts";
 export * from "./domain.ts";
 export * from "./network.ts";
+export * from "./observability.ts";
 import type { ConfigMapSpec } from "./parse.ts";
 import { defaultsConfigSpec } from "./defaults.ts";
 import { featuresConfigSpec } from "./features.ts";
@@ -18,11 +19,12 @@ import { gcConfigSpec } from "./gc.ts";
 import { deploymentConfigSpec } from "./deployment.ts";
 import { domainConfigSpec } from "./domain.ts";
 import { networkConfigSpec } from "./network.ts";
+import { observabilityConfigSpec } from "./observability.ts";
 
 /** Default system namespace. */
 export const SYSTEM_NAMESPACE = "knative-serving";
 
-/** All seven config map specs, for validation and the config store. */
+/** All eight serving config map specs, for validation and the config store. */
 export function servingConfigMapSpecs(): ConfigMapSpec<unknown>[] {
   return [
     defaultsConfigSpec,
@@ -32,5 +34,6 @@ export function servingConfigMapSpecs(): ConfigMapSpec<unknown>[] {
     deploymentConfigSpec,
     domainConfigSpec,
     networkConfigSpec,
+    observabilityConfigSpec,
   ];
 }

@@ -111,7 +111,10 @@ export function parseNetworkConfig(data: Record<string, string>): NetworkConfig 
     if (v === "enabled") c.httpProtocol = "Enabled";
     else if (v === "redirected") c.httpProtocol = "Redirected";
     else if (v === "disabled") c.httpProtocol = "Disabled";
-    else r.invalid("http-protocol", `httpProtocol ${hp} in config-network ConfigMap is not supported`);
+    else {r.invalid(
+        "http-protocol",
+        `httpProtocol ${hp} in config-network ConfigMap is not supported`,
+      );}
   }
   const rd = r.optString(["rollout-duration", "rolloutDuration"]);
   if (rd !== undefined) {
@@ -121,10 +124,16 @@ export function parseNetworkConfig(data: Record<string, string>): NetworkConfig 
     }
   }
   if (!["auto", "enabled", "disabled"].includes(c.meshCompatibilityMode)) {
-    r.invalid("mesh-compatibility-mode", `unsupported value ${JSON.stringify(c.meshCompatibilityMode)}`);
+    r.invalid(
+      "mesh-compatibility-mode",
+      `unsupported value ${JSON.stringify(c.meshCompatibilityMode)}`,
+    );
   }
   if (!["http", "https"].includes(c.defaultExternalScheme)) {
-    r.invalid("default-external-scheme", `unsupported value ${JSON.stringify(c.defaultExternalScheme)}`);
+    r.invalid(
+      "default-external-scheme",
+      `unsupported value ${JSON.stringify(c.defaultExternalScheme)}`,
+    );
   }
   checkDomainTemplate(c.domainTemplate);
   checkTagTemplate(c.tagTemplate);
@@ -153,7 +162,9 @@ function checkDomainTemplate(t: string): void {
   if (!u || u.hostname === "" || (u.pathname !== "/" && u.pathname !== "")) {
     throw new ConfigError(
       NETWORK_CONFIG_NAME,
-      `domain-template: ${JSON.stringify(t)} must render to a host without a path, got ${JSON.stringify(out)}`,
+      `domain-template: ${JSON.stringify(t)} must render to a host without a path, got ${
+        JSON.stringify(out)
+      }`,
     );
   }
 }

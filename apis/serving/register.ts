@@ -83,7 +83,8 @@ export const QUEUE_SIDECAR_CPU_LIMIT_ANNOTATION = `${QUEUE_SIDECAR_PREFIX}/cpu-r
 export const QUEUE_SIDECAR_MEMORY_REQUEST_ANNOTATION =
   `${QUEUE_SIDECAR_PREFIX}/memory-resource-request`;
 /** Annotation: queue-proxy memory limit. */
-export const QUEUE_SIDECAR_MEMORY_LIMIT_ANNOTATION = `${QUEUE_SIDECAR_PREFIX}/memory-resource-limit`;
+export const QUEUE_SIDECAR_MEMORY_LIMIT_ANNOTATION =
+  `${QUEUE_SIDECAR_PREFIX}/memory-resource-limit`;
 /** Annotation: queue-proxy ephemeral-storage request. */
 export const QUEUE_SIDECAR_EPHEMERAL_STORAGE_REQUEST_ANNOTATION =
   `${QUEUE_SIDECAR_PREFIX}/ephemeral-storage-resource-request`;

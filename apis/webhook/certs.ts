@@ -55,8 +55,9 @@ async function rsaKey(): Promise<{ pem: string; priv: unknown; pub: unknown }> {
 }
 
 function serial(): string {
-  return "01" + Array.from(crypto.getRandomValues(new Uint8Array(8)), (b) =>
-    b.toString(16).padStart(2, "0")).join("");
+  return "01" +
+    Array.from(crypto.getRandomValues(new Uint8Array(8)), (b) => b.toString(16).padStart(2, "0"))
+      .join("");
 }
 
 /** The DNS names a webhook Service is reached by. */
@@ -196,7 +197,12 @@ export interface EnsureOptions {
 export async function ensureWebhookCerts(opts: EnsureOptions): Promise<WebhookCerts> {
   const now = (opts.now ?? (() => new Date()))();
   const rotateBefore = opts.rotateBeforeMs ?? 86_400_000;
-  const ref = { apiVersion: "v1", kind: "Secret", namespace: opts.namespace, name: opts.secretName };
+  const ref = {
+    apiVersion: "v1",
+    kind: "Secret",
+    namespace: opts.namespace,
+    name: opts.secretName,
+  };
   let existing: KubeObject | undefined;
   if (opts.client) {
     try {

@@ -15,12 +15,11 @@ import {
   type ConditionManager,
   ConditionSet,
   type DuckStatus,
-  isNotFound,
   type KubeObject,
   type Reconciler,
   type ReconcilerDeps,
 } from "../../runtime/mod.ts";
-import { gvkKey, isControlledBy, isDerivative, jsonEqual, mapsEqual } from "../names.ts";
+import { isControlledBy, isDerivative, jsonEqual, lookup, mapsEqual } from "../names.ts";
 import { makeMetric, makeSKS, MIN_ACTIVATORS, scaleBounds, wantedScale } from "./resources.ts";
 
 /** The PodAutoscaler condition set: Ready ← Active, ScaleTargetInitialized, SKSReady. */
@@ -63,24 +62,6 @@ interface DeploymentStatus {
 export function createPodAutoscalerReconciler(deps: ReconcilerDeps): Reconciler<PodAutoscaler> {
   const { client } = deps;
 
-  async function lookup<T extends KubeObject>(
-    gvk: { apiVersion: string; kind: string },
-    ns: string | undefined,
-    name: string,
-  ): Promise<T | undefined> {
-    const store = deps.stores.get(gvkKey(gvk));
-    if (store) {
-      const o = store.get(`${ns}/${name}`);
-      return o ? structuredClone(o) as T : undefined;
-    }
-    try {
-      return await client.get<T>({ ...gvk, namespace: ns, name });
-    } catch (e) {
-      if (isNotFound(e)) return undefined;
-      throw e;
-    }
-  }
-
   function config(): AutoscalerConfig {
     let c: AutoscalerConfig | undefined;
     try {
@@ -104,7 +85,7 @@ export function createPodAutoscalerReconciler(deps: ReconcilerDeps): Reconciler<
   async function reconcileSKS(pa: PodAutoscaler, cm: ConditionManager): Promise<ServerlessService> {
     const desired = makeSKS(pa, "Serve", MIN_ACTIVATORS);
     const name = pa.metadata.name ?? "";
-    const sks = await lookup<ServerlessService>(SKS_GVK, pa.metadata.namespace, name);
+    const sks = await lookup<ServerlessService>(deps, SKS_GVK, pa.metadata.namespace, name);
     if (!sks) return await client.create(desired);
     if (!isControlledBy(sks, pa)) notOwned(cm, "ServerlessService", name);
     if (
@@ -127,7 +108,7 @@ export function createPodAutoscalerReconciler(deps: ReconcilerDeps): Reconciler<
   async function reconcileMetric(pa: PodAutoscaler, cm: ConditionManager, scrapeTarget: string) {
     const desired = makeMetric(pa, config(), scrapeTarget);
     const name = pa.metadata.name ?? "";
-    const m = await lookup<KubeObject>(METRIC_GVK, pa.metadata.namespace, name);
+    const m = await lookup<KubeObject>(deps, METRIC_GVK, pa.metadata.namespace, name);
     if (!m) {
       await client.create(desired);
       return;
@@ -164,25 +145,27 @@ export function createPodAutoscalerReconciler(deps: ReconcilerDeps): Reconciler<
       }
       st.metricsServiceName = priv;
       await reconcileMetric(pa, cm, priv);
+      const sksReady = sks.status?.conditions?.find((c) => c.type === "Ready");
+      if (sksReady?.status === "True") cm.markTrue(C.SKSReady);
+      else cm.markUnknown(C.SKSReady, "NotReady", sksReady?.message ?? "");
+      if (sks.status?.serviceName) st.serviceName = sks.status.serviceName;
 
       const cfg = config();
       const bounds = scaleBounds(pa, cfg);
       const wasInitialized = cm.get(C.ScaleTargetInitialized)?.status === "True";
       const want = wantedScale(bounds, wasInitialized);
       const d = await lookup<KubeObject>(
+        deps,
         { apiVersion: "apps/v1", kind: pa.spec.scaleTargetRef.kind ?? "Deployment" },
         pa.metadata.namespace,
         pa.spec.scaleTargetRef.name ?? "",
       );
       if (!d) {
-        throw new Error(`scale target ${JSON.stringify(pa.spec.scaleTargetRef.name)} not found`);
+        // The Deployment watch enqueues this PA once the Revision's Deployment exists.
+        deps.logger.debug("scale target not found yet", { name: pa.spec.scaleTargetRef.name });
+        return;
       }
       await reconcileScale(d, want);
-
-      const sksReady = sks.status?.conditions?.find((c) => c.type === "Ready");
-      if (sksReady?.status === "True") cm.markTrue(C.SKSReady);
-      else cm.markUnknown(C.SKSReady, "NotReady", sksReady?.message ?? "");
-      if (sks.status?.serviceName) st.serviceName = sks.status.serviceName;
 
       const ds = (d.status ?? {}) as DeploymentStatus;
       const ready = ds.readyReplicas ?? 0;

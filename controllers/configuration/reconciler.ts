@@ -14,12 +14,12 @@ import {
   type ConditionManager,
   ConditionSet,
   type DuckStatus,
+  INDEX_OWNER,
   isAlreadyExists,
-  isNotFound,
   type Reconciler,
   type ReconcilerDeps,
 } from "../../runtime/mod.ts";
-import { gvkKey, isControlledBy, jsonEqual } from "../names.ts";
+import { gvkKey, isControlledBy, jsonEqual, lookup } from "../names.ts";
 import { makeRevision, revisionNameFor } from "./resources.ts";
 
 /** The Configuration condition set (Ready only). */
@@ -41,30 +41,22 @@ export function createConfigurationReconciler(
 ): Reconciler<Configuration> {
   const { client, recorder } = deps;
 
-  async function getRevision(ns: string | undefined, name: string): Promise<Revision | undefined> {
-    const store = deps.stores.get(gvkKey(REVISION_GVK));
-    if (store) {
-      const r = store.get(`${ns}/${name}`);
-      return r ? structuredClone(r) as Revision : undefined;
-    }
-    try {
-      return await client.get<Revision>({ ...REVISION_GVK, namespace: ns, name });
-    } catch (e) {
-      if (isNotFound(e)) return undefined;
-      throw e;
-    }
-  }
-
+  /** Revisions of this Configuration: from the cache's owner index, else a labelled list. */
   async function listRevisions(config: Configuration): Promise<Revision[]> {
     const ns = config.metadata.namespace;
     const name = config.metadata.name ?? "";
     const store = deps.stores.get(gvkKey(REVISION_GVK));
-    const all = store
-      ? store.list(ns).map((r) => structuredClone(r) as Revision)
-      : (await client.list<Revision>({ ...REVISION_GVK, namespace: ns }, {
-        labelSelector: `${CONFIGURATION_LABEL}=${name}`,
-      })).items;
-    return all.filter((r) => r.metadata.labels?.[CONFIGURATION_LABEL] === name);
+    const mine = (r: Readonly<Revision> | Revision) =>
+      r.metadata.namespace === ns && r.metadata.labels?.[CONFIGURATION_LABEL] === name;
+    if (store) {
+      return store.byIndex(INDEX_OWNER, config.metadata.uid ?? "")
+        .filter((r) => mine(r as Revision))
+        .map((r) => structuredClone(r) as Revision);
+    }
+    const list = await client.list<Revision>({ ...REVISION_GVK, namespace: ns }, {
+      labelSelector: `${CONFIGURATION_LABEL}=${name}`,
+    });
+    return list.items.filter(mine);
   }
 
   /** Finds the revision of the current generation; AlreadyExists-style conflict → message. */
@@ -73,7 +65,7 @@ export function createConfigurationReconciler(
   ): Promise<{ rev?: Revision; conflict?: string }> {
     const byo = config.spec.template.metadata?.name;
     if (byo) {
-      const rev = await getRevision(config.metadata.namespace, byo);
+      const rev = await lookup<Revision>(deps, REVISION_GVK, config.metadata.namespace, byo);
       if (!rev) return {};
       const sameGen = rev.metadata.labels?.[CONFIGURATION_GENERATION_LABEL] ===
         String(config.metadata.generation);

@@ -167,3 +167,9 @@ export function withFluentdSidecar(d: KubeObject, rev: Revision, s: FluentdSetti
   ];
   return out;
 }
+
+/** `profiling.enable` of config-observability. */
+export function profilingEnabled(cfg: ObservabilityInput): boolean {
+  const on = pick(cfg, "profiling.enable", "enableProfiling");
+  return on === true || (typeof on === "string" && on.toLowerCase() === "true");
+}

@@ -30,7 +30,7 @@ import {
   type ReconcilerDeps,
   type ReconcileResult,
 } from "../../runtime/mod.ts";
-import { gvkKey, isControlledBy, isDerivative, mapsEqual } from "../names.ts";
+import { gvkKey, isControlledBy, isDerivative, lookup, mapsEqual, union } from "../names.ts";
 import {
   type DeploymentInputs,
   deploymentName,
@@ -45,6 +45,8 @@ import {
   fluentdSettings,
   logUrl,
   makeFluentdConfigMap,
+  type ObservabilityInput,
+  profilingEnabled,
   withFluentdSidecar,
 } from "./extras.ts";
 import {
@@ -197,32 +199,17 @@ export function createRevisionReconciler(
   const { client } = deps;
   const resolve = opts.resolveDigests ?? true;
 
-  async function lookup<T extends KubeObject>(
-    gvk: { apiVersion: string; kind: string },
-    ns: string | undefined,
-    name: string,
-  ): Promise<T | undefined> {
-    const store = deps.stores.get(gvkKey(gvk));
-    if (store) {
-      const o = store.get(`${ns}/${name}`);
-      return o ? structuredClone(o) as T : undefined;
-    }
-    try {
-      return await client.get<T>({ ...gvk, namespace: ns, name });
-    } catch (e) {
-      if (isNotFound(e)) return undefined;
-      throw e;
-    }
-  }
-
   function inputs(): DeploymentInputs {
     const defaults = configOr<Partial<DefaultsConfig>>(deps, DEFAULTS_CONFIG_NAME, {});
     const autoscaler = configOr<Partial<AutoscalerConfig>>(deps, AUTOSCALER_CONFIG_NAME, {});
+    const observability = configOr<ObservabilityInput>(deps, OBSERVABILITY_CONFIG_NAME, {});
     return {
       deployment: deps.config.get<DeploymentConfig>(DEPLOYMENT_CONFIG_NAME),
       features: configOr<FeaturesConfig>(deps, FEATURES_CONFIG_NAME, {}),
       initialScale: autoscaler.initialScale ?? 1,
       enableServiceLinks: defaults.enableServiceLinks,
+      profiling: profilingEnabled(observability),
+      observabilityJson: JSON.stringify(observability),
     };
   }
 
@@ -295,6 +282,7 @@ export function createRevisionReconciler(
     const ns = rev.metadata.namespace;
     const names = new Set((rev.spec.imagePullSecrets ?? []).map((s) => s.name ?? ""));
     const sa = await lookup<KubeObject>(
+      deps,
       { apiVersion: "v1", kind: "ServiceAccount" },
       ns,
       rev.spec.serviceAccountName || "default",
@@ -305,7 +293,7 @@ export function createRevisionReconciler(
     const out: PullSecret[] = [];
     for (const n of names) {
       if (!n) continue;
-      const s = await lookup<KubeObject>({ apiVersion: "v1", kind: "Secret" }, ns, n);
+      const s = await lookup<KubeObject>(deps, { apiVersion: "v1", kind: "Secret" }, ns, n);
       if (s) {
         out.push({ type: s.type as string | undefined, data: s.data as Record<string, string> });
       }
@@ -364,7 +352,7 @@ export function createRevisionReconciler(
     const name = deploymentName(rev);
     let desired = makeDeployment(rev, inputs());
     if (fluentd) desired = withFluentdSidecar(desired, rev, fluentd);
-    let d = await lookup<KubeObject>(DEPLOYMENT_GVK, ns, name);
+    let d = await lookup<KubeObject>(deps, DEPLOYMENT_GVK, ns, name);
     if (!d) {
       d = await client.create(desired);
       cm.markUnknown(R.ResourcesAvailable, "Deploying", "");
@@ -386,17 +374,16 @@ export function createRevisionReconciler(
     const dspec = desired.spec as Record<string, unknown>;
     const have = d.spec as Record<string, unknown>;
     dspec.replicas = have.replicas; // the autoscaler owns replicas
-    if (
-      !isDerivative(dspec, have) ||
-      !mapsEqual(desired.metadata.labels, d.metadata.labels) ||
-      !mapsEqual(desired.metadata.annotations, d.metadata.annotations)
-    ) {
+    dspec.selector = have.selector; // immutable
+    if (!isDerivative(dspec, have)) {
+      // Only the spec is compared; labels and annotations are merged so that
+      // what the deployment controller adds (deployment.kubernetes.io/revision) stays.
       d = await client.update({
         ...d,
         metadata: {
           ...d.metadata,
-          labels: desired.metadata.labels,
-          annotations: desired.metadata.annotations,
+          labels: union(d.metadata.labels, desired.metadata.labels),
+          annotations: union(d.metadata.annotations, desired.metadata.annotations),
         },
         spec: dspec,
       });
@@ -427,7 +414,11 @@ export function createRevisionReconciler(
     const alwaysSchedulable = deps.config.get<DeploymentConfig>(DEPLOYMENT_CONFIG_NAME)
       .podIsAlwaysSchedulable;
     if (sched?.status === "False" && !alwaysSchedulable) {
-      cm.markFalse(R.ResourcesAvailable, sched.reason ?? "Unschedulable", sched.message ?? "");
+      cm.markFalse(
+        R.ResourcesAvailable,
+        sched.reason || "Unschedulable",
+        sched.message || "The pod cannot be scheduled.",
+      );
       return;
     }
     for (const cs of ps.containerStatuses ?? []) {
@@ -439,7 +430,12 @@ export function createRevisionReconciler(
       }
       const w = cs.state?.waiting;
       if (w && hasDeploymentTimedOut(d)) {
-        cm.markFalse(R.ResourcesAvailable, w.reason ?? "", w.message ?? "");
+        cm.markFalse(
+          R.ResourcesAvailable,
+          w.reason ?? "",
+          w.message ||
+            `Container ${JSON.stringify(cs.name)} is waiting to start: ${w.reason ?? ""}`,
+        );
         return;
       }
     }
@@ -449,6 +445,7 @@ export function createRevisionReconciler(
   async function reconcileFluentd(rev: Revision, settings: FluentdSettings) {
     const desired = makeFluentdConfigMap(rev, settings);
     const existing = await lookup<KubeObject>(
+      deps,
       CM_GVK,
       rev.metadata.namespace,
       desired.metadata.name ?? "",
@@ -474,7 +471,7 @@ export function createRevisionReconciler(
     const autoscaler = configOr<Partial<AutoscalerConfig>>(deps, AUTOSCALER_CONFIG_NAME, {});
     const desired = makePA(rev, d, autoscaler.podAutoscalerClass ?? "kpa.autoscaling.knative.dev");
     const name = rev.metadata.name ?? "";
-    let pa = await lookup<PodAutoscaler>(PA_GVK, rev.metadata.namespace, name);
+    let pa = await lookup<PodAutoscaler>(deps, PA_GVK, rev.metadata.namespace, name);
     if (!pa) {
       pa = await client.create(desired);
     } else if (!isControlledBy(pa, rev)) {

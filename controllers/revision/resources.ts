@@ -60,6 +60,8 @@ export const QUEUE_ADMIN_PORT = 8022;
 export const AUTOSCALER_METRICS_PORT = 9090;
 /** User metrics port. */
 export const USER_METRICS_PORT = 9091;
+/** Profiling port of the queue-proxy (when profiling is enabled). */
+export const PROFILING_PORT = 8008;
 /** Default system namespace written into the queue-proxy env. */
 export const DEFAULT_SYSTEM_NAMESPACE = "knative-serving";
 
@@ -80,6 +82,8 @@ export interface DeploymentInputs {
   systemNamespace?: string;
   /** JSON of config-observability for the queue-proxy (`{}` when absent). */
   observabilityJson?: string;
+  /** config-observability `profiling.enable`: adds the profiling port 8008. */
+  profiling?: boolean;
 }
 
 /** Name of the Deployment of a Revision: `<rev>-deployment`. */
@@ -320,6 +324,7 @@ export function makeQueueContainer(rev: Revision, inputs: DeploymentInputs): Con
   const ports = [
     { name: "http-autometric", containerPort: AUTOSCALER_METRICS_PORT },
     { name: "http-usermetric", containerPort: USER_METRICS_PORT },
+    ...(inputs.profiling ? [{ name: "profiling-port", containerPort: PROFILING_PORT }] : []),
     { name: "queue-port", containerPort: qport },
     { name: "https-port", containerPort: QUEUE_HTTPS_PORT },
   ];

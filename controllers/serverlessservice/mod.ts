@@ -14,10 +14,21 @@ export {
   serverlessServiceConditions,
 } from "./reconciler.ts";
 
-/** Maps the private Service's Endpoints (labelled with the SKS name) to their SKS. */
+/**
+ * Maps the private Service's Endpoints to their SKS: by the SKS label the
+ * endpoints controller copies from the Service, else by the `-private` suffix.
+ */
 export function endpointsToSKS(e: KubeObject): string[] {
   const sks = e.metadata.labels?.[SKS_LABEL];
-  return sks ? [`${e.metadata.namespace}/${sks}`] : [];
+  if (sks) return [`${e.metadata.namespace}/${sks}`];
+  const name = e.metadata.name ?? "";
+  return name.endsWith("-private") ? [`${e.metadata.namespace}/${name.slice(0, -8)}`] : [];
+}
+
+/** Maps a Deployment to the SKS of its Revision (named like the Revision). */
+export function deploymentToSKS(d: KubeObject): string[] {
+  const rev = d.metadata.ownerReferences?.find((r) => r.controller && r.kind === "Revision");
+  return rev ? [`${d.metadata.namespace}/${rev.name}`] : [];
 }
 
 /** Reconciles ServerlessServices into the public/private k8s Services and public Endpoints. */
@@ -28,7 +39,10 @@ export const serverlessServicePlugin: ControllerPlugin<ServerlessService> = {
     { apiVersion: "v1", kind: "Service" },
     { apiVersion: "v1", kind: "Endpoints" },
   ],
-  watches: [{ gvk: { apiVersion: "v1", kind: "Endpoints" }, map: endpointsToSKS }],
+  watches: [
+    { gvk: { apiVersion: "v1", kind: "Endpoints" }, map: endpointsToSKS },
+    { gvk: { apiVersion: "apps/v1", kind: "Deployment" }, map: deploymentToSKS },
+  ],
   conditions: {
     happy: serverlessServiceConditions.happy,
     dependents: [...serverlessServiceConditions.dependents],

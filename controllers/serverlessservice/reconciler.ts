@@ -13,12 +13,11 @@ import {
 import {
   ConditionSet,
   type DuckStatus,
-  isNotFound,
   type KubeObject,
   type Reconciler,
   type ReconcilerDeps,
 } from "../../runtime/mod.ts";
-import { gvkKey, isControlledBy, isDerivative, jsonEqual, mapsEqual } from "../names.ts";
+import { isControlledBy, isDerivative, jsonEqual, lookup, mapsEqual } from "../names.ts";
 import {
   type EndpointSubset,
   makePrivateService,
@@ -47,24 +46,6 @@ export function createServerlessServiceReconciler(
 ): Reconciler<ServerlessService> {
   const { client } = deps;
 
-  async function lookup<T extends KubeObject>(
-    gvk: { apiVersion: string; kind: string },
-    ns: string | undefined,
-    name: string,
-  ): Promise<T | undefined> {
-    const store = deps.stores.get(gvkKey(gvk));
-    if (store) {
-      const o = store.get(`${ns}/${name}`);
-      return o ? structuredClone(o) as T : undefined;
-    }
-    try {
-      return await client.get<T>({ ...gvk, namespace: ns, name });
-    } catch (e) {
-      if (isNotFound(e)) return undefined;
-      throw e;
-    }
-  }
-
   /** Creates or updates one owned child; NotOwned marks EndpointsPopulated False and throws. */
   async function ensure(
     sks: ServerlessService,
@@ -74,7 +55,7 @@ export function createServerlessServiceReconciler(
   ): Promise<KubeObject> {
     const gvk = { apiVersion: desired.apiVersion, kind: desired.kind };
     const name = desired.metadata.name ?? "";
-    const have = await lookup<KubeObject>(gvk, sks.metadata.namespace, name);
+    const have = await lookup<KubeObject>(deps, gvk, sks.metadata.namespace, name);
     if (!have) return await client.create(desired);
     if (!isControlledBy(have, sks)) {
       serverlessServiceConditions.manage(sks.status as DuckStatus, deps.now).markFalse(
@@ -115,18 +96,24 @@ export function createServerlessServiceReconciler(
   }
 
   /** Phase 1: the private Service selecting the scale target's pods. */
-  async function reconcilePrivateService(sks: ServerlessService) {
+  async function reconcilePrivateService(sks: ServerlessService): Promise<boolean> {
     const ref = sks.spec.objectRef;
     const target = await lookup<KubeObject>(
+      deps,
       { apiVersion: ref.apiVersion ?? "apps/v1", kind: ref.kind ?? "Deployment" },
       sks.metadata.namespace,
       ref.name ?? "",
     );
-    if (!target) throw new Error(`scale target ${ref.kind} ${JSON.stringify(ref.name)} not found`);
+    if (!target) {
+      // The Deployment watch enqueues this SKS once the scale target exists.
+      deps.logger.debug("scale target not found yet", { name: ref.name });
+      return false;
+    }
     const selector = (target.spec as { selector?: { matchLabels?: Record<string, string> } })
       ?.selector?.matchLabels ?? {};
     const desired = makePrivateService(sks, selector);
     await ensure(sks, desired, serviceSame(desired), serviceApply(desired));
+    return true;
   }
 
   /** Phase 2: the public Service. */
@@ -139,9 +126,10 @@ export function createServerlessServiceReconciler(
   async function reconcilePublicEndpoints(sks: ServerlessService) {
     const cm = serverlessServiceConditions.manage(sks.status as DuckStatus, deps.now);
     const ns = sks.metadata.namespace;
-    const priv = await lookup<KubeObject>(ENDPOINTS_GVK, ns, privateServiceName(sks));
+    const priv = await lookup<KubeObject>(deps, ENDPOINTS_GVK, ns, privateServiceName(sks));
     const privSubsets = (priv?.subsets as EndpointSubset[] | undefined) ?? [];
     const activator = await lookup<KubeObject>(
+      deps,
       ENDPOINTS_GVK,
       SYSTEM_NAMESPACE,
       ACTIVATOR_SERVICE_NAME,
@@ -191,7 +179,14 @@ export function createServerlessServiceReconciler(
   return {
     async reconcile(sks: ServerlessService) {
       sks.status ??= {};
-      await reconcilePrivateService(sks);
+      if (!(await reconcilePrivateService(sks))) {
+        serverlessServiceConditions.manage(sks.status as DuckStatus, deps.now).markUnknown(
+          C.EndpointsPopulated,
+          "NoHealthyBackends",
+          "K8s Service is not ready",
+        );
+        return;
+      }
       await reconcilePublicService(sks);
       await reconcilePublicEndpoints(sks);
       sks.status.serviceName = publicServiceName(sks);

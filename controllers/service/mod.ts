@@ -7,7 +7,7 @@ import type { ControllerPlugin } from "../../runtime/mod.ts";
 import { createServiceReconciler, serviceConditions } from "./reconciler.ts";
 
 export * from "./resources.ts";
-export { createServiceReconciler, isManual, serviceConditions } from "./reconciler.ts";
+export { createServiceReconciler, serviceConditions } from "./reconciler.ts";
 
 /** Reconciles serving.knative.dev/v1 Services into a Configuration and a Route. */
 export const servicePlugin: ControllerPlugin<Service> = {

@@ -6,22 +6,20 @@
 import type { Configuration, Revision, Route, Service, TrafficTarget } from "../../apis/mod.ts";
 import {
   CONFIGURATION_GENERATION_LABEL,
+  isManualService,
   MANUAL_MESSAGE,
   MANUAL_REASON,
   ServiceConditions,
   serviceConditionSet,
-  V1ALPHA1_MODE_ANNOTATION,
 } from "../../apis/mod.ts";
 import {
   type ConditionManager,
   ConditionSet,
   type DuckStatus,
-  isNotFound,
-  type KubeObject,
   type Reconciler,
   type ReconcilerDeps,
 } from "../../runtime/mod.ts";
-import { gvkKey, isControlledBy, isDerivative, jsonEqual, mapsEqual } from "../names.ts";
+import { isControlledBy, isDerivative, jsonEqual, lookup, mapsEqual } from "../names.ts";
 import { makeConfiguration, makeRoute } from "./resources.ts";
 
 /** The Service condition set. */
@@ -33,31 +31,6 @@ export const serviceConditions = new ConditionSet({
 const CONFIGURATION_GVK = { apiVersion: "serving.knative.dev/v1", kind: "Configuration" };
 const ROUTE_GVK = { apiVersion: "serving.knative.dev/v1", kind: "Route" };
 const REVISION_GVK = { apiVersion: "serving.knative.dev/v1", kind: "Revision" };
-
-/** Reads an object from the informer cache, or from the API when no cache is registered. */
-export async function lookup<T extends KubeObject>(
-  deps: ReconcilerDeps,
-  gvk: { apiVersion: string; kind: string },
-  namespace: string | undefined,
-  name: string,
-): Promise<T | undefined> {
-  const store = deps.stores.get(gvkKey(gvk));
-  if (store) {
-    const o = store.get(namespace ? `${namespace}/${name}` : name);
-    return o ? structuredClone(o) as T : undefined;
-  }
-  try {
-    return await deps.client.get<T>({ ...gvk, namespace, name });
-  } catch (e) {
-    if (isNotFound(e)) return undefined;
-    throw e;
-  }
-}
-
-/** True when the Service was written as a v1alpha1 `manual` Service. */
-export function isManual(svc: Service): boolean {
-  return svc.metadata.annotations?.[V1ALPHA1_MODE_ANNOTATION] === "manual";
-}
 
 /** Creates the Service reconciler. */
 export function createServiceReconciler(deps: ReconcilerDeps): Reconciler<Service> {
@@ -233,7 +206,7 @@ export function createServiceReconciler(deps: ReconcilerDeps): Reconciler<Servic
   return {
     async reconcile(svc: Service) {
       const cm = serviceConditions.manage((svc.status ??= {}) as DuckStatus, deps.now);
-      if (isManual(svc)) {
+      if (isManualService(svc)) {
         cm.markUnknown(ServiceConditions.ConfigurationsReady, MANUAL_REASON, MANUAL_MESSAGE);
         cm.markUnknown(ServiceConditions.RoutesReady, MANUAL_REASON, MANUAL_MESSAGE);
         return;

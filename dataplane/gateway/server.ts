@@ -10,6 +10,7 @@
  * @module
  */
 import type { Logger } from "../../runtime/mod.ts";
+import { Http1Client } from "./http1.ts";
 import { type Endpoint, type EndpointResolver, isLoopback } from "./resolver.ts";
 import {
   compileTable,
@@ -104,9 +105,6 @@ function forwardHeaders(
   const conn = h.get("connection");
   if (conn) for (const t of conn.split(",")) h.delete(t.trim());
   for (const k of HOP_BY_HOP) h.delete(k);
-  // Keep compressed bodies compressed: an explicit Accept-Encoding turns off
-  // fetch's transparent decompression.
-  if (!h.has("accept-encoding")) h.set("accept-encoding", "identity");
   const xff = req.headers.get("x-forwarded-for");
   h.set("x-forwarded-for", xff ? `${xff}, ${remote}` : remote);
   h.set("x-forwarded-proto", "http");
@@ -141,6 +139,7 @@ export function startGateway(opts: GatewayOptions): GatewayHandle {
   const defaultTimeout = opts.timeoutMs ?? 600_000;
   const defaultRetries = opts.retries ?? 2;
   const h2cClient = Deno.createHttpClient({ http1: false, http2: true });
+  const http1 = new Http1Client();
   let table: RouteTable = opts.entries ? compileTable(opts.entries) : EMPTY_TABLE;
   let inflight = 0;
   let rr = 0;
@@ -262,43 +261,47 @@ export function startGateway(opts: GatewayOptions): GatewayHandle {
     const attempts = 1 + (retryable ? (path.retries ?? defaultRetries) : 0);
     const timeout = new AbortController();
     const timer = setTimeout(() => timeout.abort(new DOMException("timeout", "TimeoutError")), timeoutMs);
-    const signal = AbortSignal.any([timeout.signal, req.signal]);
+    const signal = timeout.signal;
     let lastErr: unknown;
     for (let i = 0; i < attempts; i++) {
       const ep = eps[(rr++) % eps.length];
       try {
-        const init: RequestInit & { client?: Deno.HttpClient; duplex?: "half" } = {
-          method: req.method,
-          headers,
-          body: req.body,
-          redirect: "manual",
-          signal,
-        };
-        if (req.body) init.duplex = "half";
-        if (isH2c(split)) init.client = h2cClient;
-        const res = await fetch(`http://${hostPort(ep)}${url.pathname}${url.search}`, init);
-        if (!res.body) {
-          clearTimeout(timer);
-          return new Response(null, { status: res.status, headers: responseHeaders(res) });
+        let res: Response;
+        if (isH2c(split)) {
+          const init: RequestInit & { client?: Deno.HttpClient; duplex?: "half" } = {
+            method: req.method,
+            headers,
+            body: req.body,
+            redirect: "manual",
+            signal,
+            client: h2cClient,
+          };
+          if (req.body) init.duplex = "half";
+          res = await fetch(`http://${hostPort(ep)}${url.pathname}${url.search}`, init);
+        } else {
+          headers.set("host", path.rewriteHost ?? host);
+          res = await http1.request({
+            authority: hostPort(ep),
+            hostname: ep.ip.replace(/^\[|\]$/g, ""),
+            port: ep.port,
+            method: req.method,
+            target: url.pathname + url.search,
+            headers,
+            body: req.body,
+            signal,
+          });
         }
-        const body = res.body.pipeThrough(
-          new TransformStream({
-            flush() {
-              clearTimeout(timer);
-            },
-            cancel() {
-              clearTimeout(timer);
-            },
-          } as Transformer<Uint8Array, Uint8Array>),
-        );
-        return new Response(body, { status: res.status, headers: responseHeaders(res) });
+        // The timeout bounds the wait for the response head (as Knative's
+        // response-start timeout does); a streaming body then flows freely.
+        clearTimeout(timer);
+        if (!isH2c(split)) return res; // the HTTP/1.1 client already dropped hop-by-hop headers
+        return new Response(res.body, { status: res.status, headers: responseHeaders(res) });
       } catch (e) {
         lastErr = e;
         if (timeout.signal.aborted) {
           clearTimeout(timer);
           return text(504, `upstream request timeout after ${timeoutMs}ms`);
         }
-        if (req.signal.aborted) break;
       }
     }
     clearTimeout(timer);
@@ -353,6 +356,7 @@ export function startGateway(opts: GatewayOptions): GatewayHandle {
       }
       await server.shutdown();
       h2cClient.close();
+      http1.close();
     },
   };
 }

@@ -84,7 +84,8 @@ function makeRoute(
   route.permitInsecure = permitInsecure;
   route.timeoutPolicy = { response: cfg.timeoutPolicyResponse, idle: cfg.timeoutPolicyIdle };
   route.retryPolicy = defaultRetryPolicy();
-  route.requestHeadersPolicy = { set: headerList(pre) };
+  const set = headerList(pre);
+  route.requestHeadersPolicy = set.length > 0 ? { set } : {};
   return route;
 }
 

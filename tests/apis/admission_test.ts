@@ -42,12 +42,19 @@ Deno.test("servingAdmissionHooks", async (t) => {
       userInfo: { username: "alice" },
     });
     assert.equal(denial, undefined);
-    const o = obj as unknown as { metadata: { annotations: Record<string, string> }; spec: { traffic: unknown[] } };
+    const o = obj as unknown as {
+      metadata: { annotations: Record<string, string> };
+      spec: { traffic: unknown[] };
+    };
     assert.equal(o.metadata.annotations["serving.knative.dev/creator"], "alice");
     assert.deepEqual(o.spec.traffic, [{ latestRevision: true, percent: 100 }]);
   });
   await t.step("invalid Service is refused with a field path", async () => {
-    const { denial } = await admit(hooks, { operation: "CREATE", object: svc(), userInfo: { username: "a" } });
+    const { denial } = await admit(hooks, {
+      operation: "CREATE",
+      object: svc(),
+      userInfo: { username: "a" },
+    });
     assert.equal(denial?.message, "missing field(s): spec.template.spec.containers[0].image");
     assert.deepEqual(denial?.causes, [{
       reason: "FieldValueInvalid",
@@ -70,12 +77,18 @@ Deno.test("servingAdmissionHooks", async (t) => {
     const h = servingAdmissionHooks({
       config: apiContextFromConfigMaps({ defaults: { "revision-timeout-seconds": "100" } }),
     });
-    const { obj } = await admit(h, { operation: "CREATE", object: svc("img"), userInfo: { username: "a" } });
+    const { obj } = await admit(h, {
+      operation: "CREATE",
+      object: svc("img"),
+      userInfo: { username: "a" },
+    });
     const o = obj as unknown as { spec: { template: { spec: { timeoutSeconds: number } } } };
     assert.equal(o.spec.template.spec.timeoutSeconds, 100);
   });
   await t.step("manual Service keeps the stored spec", async () => {
-    const stored = (await admit(hooks, { operation: "CREATE", object: svc("img"), userInfo: { username: "a" } })).obj;
+    const stored =
+      (await admit(hooks, { operation: "CREATE", object: svc("img"), userInfo: { username: "a" } }))
+        .obj;
     const manual = structuredClone(stored);
     manual.metadata.annotations = {
       ...stored.metadata.annotations,
@@ -96,11 +109,25 @@ Deno.test("servingAdmissionHooks", async (t) => {
       apiVersion: "networking.internal.knative.dev/v1alpha1",
       kind: "Ingress",
       metadata: { name: "i", namespace: "d" },
-      spec: { rules: [{ hosts: ["h"], http: { paths: [{ splits: [{ serviceName: "s", serviceNamespace: "d", servicePort: 80 }] }] } }] },
+      spec: {
+        rules: [{
+          hosts: ["h"],
+          http: {
+            paths: [{ splits: [{ serviceName: "s", serviceNamespace: "d", servicePort: 80 }] }],
+          },
+        }],
+      },
     };
-    const { obj, denial } = await admit(hooks, { operation: "CREATE", object: ing, userInfo: { username: "a" } });
+    const { obj, denial } = await admit(hooks, {
+      operation: "CREATE",
+      object: ing,
+      userInfo: { username: "a" },
+    });
     assert.equal(denial, undefined);
-    assert.equal((obj.spec as { rules: { visibility: string }[] }).rules[0].visibility, "ExternalIP");
+    assert.equal(
+      (obj.spec as { rules: { visibility: string }[] }).rules[0].visibility,
+      "ExternalIP",
+    );
   });
   await t.step("bad config map in the system namespace is refused", async () => {
     const cm: KubeObject = {
@@ -109,11 +136,19 @@ Deno.test("servingAdmissionHooks", async (t) => {
       metadata: { name: "config-autoscaler", namespace: "knative-serving" },
       data: { "stable-window": "1s" },
     };
-    const { denial } = await admit(hooks, { operation: "UPDATE", object: cm, userInfo: { username: "a" } });
+    const { denial } = await admit(hooks, {
+      operation: "UPDATE",
+      object: cm,
+      userInfo: { username: "a" },
+    });
     assert.match(denial!.message, /config-autoscaler: stable-window/);
     const other = structuredClone(cm);
     other.metadata.namespace = "default";
-    assert.equal((await admit(hooks, { operation: "UPDATE", object: other, userInfo: { username: "a" } })).denial, undefined);
+    assert.equal(
+      (await admit(hooks, { operation: "UPDATE", object: other, userInfo: { username: "a" } }))
+        .denial,
+      undefined,
+    );
   });
 });
 
@@ -124,7 +159,9 @@ Deno.test("servingConverters", async (t) => {
       apiVersion: "serving.knative.dev/v1alpha1",
       kind: "Service",
       metadata: { name: "s" },
-      spec: { runLatest: { configuration: { revisionTemplate: { spec: { container: { image: "i" } } } } } },
+      spec: {
+        runLatest: { configuration: { revisionTemplate: { spec: { container: { image: "i" } } } } },
+      },
     };
     const v1 = conv.convert(v1a, "serving.knative.dev/v1");
     assert.equal(v1.apiVersion, "serving.knative.dev/v1");

@@ -50,17 +50,40 @@ Deno.test("config-defaults (KNATIVE.md §14)", async (t) => {
     assert.equal(c.revisionCpuRequest, undefined);
   });
   await t.step("response start follows timeout", () => {
-    assert.equal(parseDefaultsConfig({ "revision-timeout-seconds": "100" }).revisionResponseStartTimeoutSeconds, 100);
+    assert.equal(
+      parseDefaultsConfig({ "revision-timeout-seconds": "100" })
+        .revisionResponseStartTimeoutSeconds,
+      100,
+    );
   });
   const bad: [string, Record<string, string>, RegExp][] = [
-    ["timeout > max", { "revision-timeout-seconds": "700" }, /revision-timeout-seconds: expected 0 <= 700 <= 600/],
-    ["not an int", { "container-concurrency": "abc" }, /failed to parse "container-concurrency": "abc" is not an integer/],
-    ["cc > limit", { "container-concurrency": "2000" }, /container-concurrency: expected 0 <= 2000 <= 1000/],
+    [
+      "timeout > max",
+      { "revision-timeout-seconds": "700" },
+      /revision-timeout-seconds: expected 0 <= 700 <= 600/,
+    ],
+    [
+      "not an int",
+      { "container-concurrency": "abc" },
+      /failed to parse "container-concurrency": "abc" is not an integer/,
+    ],
+    [
+      "cc > limit",
+      { "container-concurrency": "2000" },
+      /container-concurrency: expected 0 <= 2000 <= 1000/,
+    ],
     ["limit < 1", { "container-concurrency-max-limit": "0" }, /container-concurrency-max-limit/],
     ["idle > timeout", { "revision-idle-timeout-seconds": "301" }, /revision-idle-timeout-seconds/],
   ];
   for (const [name, data, re] of bad) {
-    await t.step(name, () => assert.throws(() => parseDefaultsConfig(data), (e: Error) => e instanceof ConfigError && re.test(e.message)));
+    await t.step(
+      name,
+      () =>
+        assert.throws(
+          () => parseDefaultsConfig(data),
+          (e: Error) => e instanceof ConfigError && re.test(e.message),
+        ),
+    );
   }
 });
 
@@ -84,7 +107,11 @@ Deno.test("config-autoscaler", async (t) => {
     assert.equal(c.targetUtilization, 0.7);
   });
   await t.step("percentage ≤ 1 is a fraction", () => {
-    assert.equal(parseAutoscalerConfig({ "container-concurrency-target-percentage": "0.5" }).containerConcurrencyTargetFraction, 0.5);
+    assert.equal(
+      parseAutoscalerConfig({ "container-concurrency-target-percentage": "0.5" })
+        .containerConcurrencyTargetFraction,
+      0.5,
+    );
   });
   const bad: [string, Record<string, string>][] = [
     ["grace 0", { "scale-to-zero-grace-period": "0s" }],
@@ -106,7 +133,11 @@ Deno.test("config-autoscaler", async (t) => {
     await t.step(name, () => assert.throws(() => parseAutoscalerConfig(data), ConfigError));
   }
   await t.step("initial 0 allowed", () => {
-    assert.equal(parseAutoscalerConfig({ "initial-scale": "0", "allow-zero-initial-scale": "true" }).initialScale, 0);
+    assert.equal(
+      parseAutoscalerConfig({ "initial-scale": "0", "allow-zero-initial-scale": "true" })
+        .initialScale,
+      0,
+    );
   });
 });
 
@@ -141,7 +172,10 @@ Deno.test("config-network", async (t) => {
     assert.equal(c.systemInternalTLS, "Enabled");
   });
   await t.step("new key wins over legacy", () => {
-    assert.equal(parseNetworkConfig({ "ingress-class": "a", "ingress.class": "b" }).defaultIngressClass, "a");
+    assert.equal(
+      parseNetworkConfig({ "ingress-class": "a", "ingress.class": "b" }).defaultIngressClass,
+      "a",
+    );
   });
   const bad: [string, Record<string, string>][] = [
     ["domain template with path", { "domain-template": "{{.Name}}/{{.Namespace}}" }],
@@ -154,7 +188,14 @@ Deno.test("config-network", async (t) => {
     await t.step(name, () => assert.throws(() => parseNetworkConfig(data), ConfigError));
   }
   await t.step("template rendering", () => {
-    assert.equal(renderTemplate("{{.Name}}.{{.Namespace}}.{{.Domain}}", { Name: "a", Namespace: "b", Domain: "c" }), "a.b.c");
+    assert.equal(
+      renderTemplate("{{.Name}}.{{.Namespace}}.{{.Domain}}", {
+        Name: "a",
+        Namespace: "b",
+        Domain: "c",
+      }),
+      "a.b.c",
+    );
     assert.equal(renderTemplate('{{index .Annotations "x"}}', { Annotations: { x: "y" } }), "y");
   });
 });
@@ -176,7 +217,10 @@ Deno.test("config-domain (KNATIVE.md §5.4)", async (t) => {
     assert.equal(lookupDomainForLabels(c, { app: "x" }), "a.org");
     assert.equal(lookupDomainForLabels(c, { app: "x", tier: "y" }), "c.net");
   });
-  await t.step("bad yaml", () => assert.throws(() => parseDomainConfig({ "a.com": "selector: [" }), ConfigError));
+  await t.step(
+    "bad yaml",
+    () => assert.throws(() => parseDomainConfig({ "a.com": "selector: [" }), ConfigError),
+  );
 });
 
 Deno.test("config-gc, config-deployment, config-features", async (t) => {
@@ -187,10 +231,16 @@ Deno.test("config-gc, config-deployment, config-features", async (t) => {
       minNonActiveRevisions: 20,
       maxNonActiveRevisions: 1000,
     });
-    const c = parseGCConfig({ "retain-since-create-time": "disabled", "max-non-active-revisions": "disabled" });
+    const c = parseGCConfig({
+      "retain-since-create-time": "disabled",
+      "max-non-active-revisions": "disabled",
+    });
     assert.equal(c.retainSinceCreateTimeMs, -1);
     assert.equal(c.maxNonActiveRevisions, -1);
-    assert.throws(() => parseGCConfig({ "min-non-active-revisions": "5", "max-non-active-revisions": "2" }), ConfigError);
+    assert.throws(
+      () => parseGCConfig({ "min-non-active-revisions": "5", "max-non-active-revisions": "2" }),
+      ConfigError,
+    );
     assert.throws(() => parseGCConfig({ "min-non-active-revisions": "-1" }), ConfigError);
   });
   await t.step("deployment", () => {
@@ -202,12 +252,21 @@ Deno.test("config-gc, config-deployment, config-features", async (t) => {
     assert.deepEqual(c.registriesSkippingTagResolving, ["kind.local", "ko.local", "dev.local"]);
     assert.equal(c.queueSidecarCpuRequest, "25m");
     assert.equal(c.defaultAffinityType, "prefer-spread-revision-over-nodes");
-    assert.throws(() => parseDeploymentConfig({ "queue-sidecar-image": "q", "progress-deadline": "1.5s" }), ConfigError);
-    const rc = parseDeploymentConfig({ "queue-sidecar-image": "q", "runtime-class-name": "gvisor:\n  selector:\n    a: b\n" });
+    assert.throws(
+      () => parseDeploymentConfig({ "queue-sidecar-image": "q", "progress-deadline": "1.5s" }),
+      ConfigError,
+    );
+    const rc = parseDeploymentConfig({
+      "queue-sidecar-image": "q",
+      "runtime-class-name": "gvisor:\n  selector:\n    a: b\n",
+    });
     assert.deepEqual(rc.runtimeClassNames, { gvisor: { selector: { a: "b" } } });
   });
   await t.step("features", () => {
-    const f = parseFeaturesConfig({ "kubernetes.podspec-affinity": "enabled", "secure-pod-defaults": "AllowRootBounded" });
+    const f = parseFeaturesConfig({
+      "kubernetes.podspec-affinity": "enabled",
+      "secure-pod-defaults": "AllowRootBounded",
+    });
     assert.equal(f["multi-container"], "Enabled");
     assert.equal(f["kubernetes.podspec-volumes-emptydir"], "Enabled");
     assert.equal(f["kubernetes.podspec-affinity"], "Enabled");
@@ -215,7 +274,7 @@ Deno.test("config-gc, config-deployment, config-features", async (t) => {
     assert.equal(f["tag-header-based-routing"], "Disabled");
     assert.throws(() => parseFeaturesConfig({ "multi-container": "maybe" }), ConfigError);
   });
-  await t.step("seven specs, each parses its empty map except config-deployment", () => {
+  await t.step("eight specs, each parses its empty map except config-deployment", () => {
     const names = servingConfigMapSpecs().map((s) => s.name).sort();
     assert.deepEqual(names, [
       "config-autoscaler",
@@ -225,6 +284,7 @@ Deno.test("config-gc, config-deployment, config-features", async (t) => {
       "config-features",
       "config-gc",
       "config-network",
+      "config-observability",
     ]);
   });
 });

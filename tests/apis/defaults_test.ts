@@ -62,6 +62,25 @@ Deno.test("Service defaulting (KNATIVE.md §2.2)", async (t) => {
     });
     assert.equal(out.spec.template.spec.containers![2].readinessProbe, undefined);
   });
+  await t.step("init containers are named from init-container-name-template", () => {
+    const s = base();
+    s.spec.template.spec.initContainers = [{ image: "i1" }, {
+      image: "i2",
+      name: "init-container-0",
+    }];
+    const out = setServiceDefaults(defaultApiContext(), s).spec.template.spec;
+    assert.deepEqual(out.initContainers!.map((c) => c.name), [
+      "init-container-1",
+      "init-container-0",
+    ]);
+    assert.equal(out.containers![0].name, "user-container");
+  });
+  await t.step("a single container whose default name is taken gets a suffix", () => {
+    const s = base();
+    s.spec.template.spec.initContainers = [{ image: "i", name: "user-container" }];
+    const out = setServiceDefaults(defaultApiContext(), s).spec.template.spec;
+    assert.equal(out.containers![0].name, "user-container-0");
+  });
   await t.step("container-name-template renders the parent name", () => {
     const ctx = defaultApiContext({
       defaults: parseDefaultsConfig({ "container-name-template": "{{.Name}}-app" }),
@@ -71,7 +90,10 @@ Deno.test("Service defaulting (KNATIVE.md §2.2)", async (t) => {
   });
   await t.step("probe thresholds with periodSeconds", () => {
     const s = base();
-    s.spec.template.spec.containers![0].readinessProbe = { httpGet: { path: "/" }, periodSeconds: 5 };
+    s.spec.template.spec.containers![0].readinessProbe = {
+      httpGet: { path: "/" },
+      periodSeconds: 5,
+    };
     const p = setServiceDefaults(defaultApiContext(), s).spec.template.spec.containers![0]
       .readinessProbe;
     assert.deepEqual(p, {
@@ -90,7 +112,10 @@ Deno.test("Service defaulting (KNATIVE.md §2.2)", async (t) => {
   });
   await t.step("configured resources fill only what is unset", () => {
     const ctx = defaultApiContext({
-      defaults: parseDefaultsConfig({ "revision-cpu-request": "400m", "revision-memory-limit": "1G" }),
+      defaults: parseDefaultsConfig({
+        "revision-cpu-request": "400m",
+        "revision-memory-limit": "1G",
+      }),
     });
     const s = base();
     s.spec.template.spec.containers![0].resources = { requests: { cpu: "1" } };
@@ -123,7 +148,10 @@ Deno.test("Service defaulting (KNATIVE.md §2.2)", async (t) => {
   });
   await t.step("non-emptyDir volume mounts become readOnly", () => {
     const s = base();
-    s.spec.template.spec.volumes = [{ name: "s", secret: { secretName: "x" } }, { name: "e", emptyDir: {} }];
+    s.spec.template.spec.volumes = [{ name: "s", secret: { secretName: "x" } }, {
+      name: "e",
+      emptyDir: {},
+    }];
     s.spec.template.spec.containers![0].volumeMounts = [
       { name: "s", mountPath: "/s" },
       { name: "e", mountPath: "/e" },
@@ -156,7 +184,10 @@ Deno.test("Service defaulting (KNATIVE.md §2.2)", async (t) => {
   });
   await t.step("traffic target defaults", () => {
     const s = base();
-    s.spec.traffic = [{ revisionName: "hello-a", percent: 50 }, { percent: 50 }, { tag: "t", revisionName: "hello-b" }];
+    s.spec.traffic = [{ revisionName: "hello-a", percent: 50 }, { percent: 50 }, {
+      tag: "t",
+      revisionName: "hello-b",
+    }];
     assert.deepEqual(setServiceDefaults(defaultApiContext(), s).spec.traffic, [
       { revisionName: "hello-a", percent: 50, latestRevision: false },
       { percent: 50, latestRevision: true },
@@ -193,7 +224,12 @@ Deno.test("Route and Revision defaulting", async (t) => {
       kind: "Route",
       metadata: {
         name: "r",
-        ownerReferences: [{ apiVersion: "serving.knative.dev/v1", kind: "Service", name: "s", uid: "u" }],
+        ownerReferences: [{
+          apiVersion: "serving.knative.dev/v1",
+          kind: "Service",
+          name: "s",
+          uid: "u",
+        }],
       },
       spec: {},
     };

@@ -36,7 +36,10 @@ Deno.test("FieldError", async (t) => {
       errMultipleOneOf("revisionName", "configurationName").toString(),
       "expected exactly one, got both: configurationName, revisionName",
     );
-    assert.equal(errOutOfBoundsValue(101, 0, 100, "percent").toString(), "expected 0 <= 101 <= 100: percent");
+    assert.equal(
+      errOutOfBoundsValue(101, 0, 100, "percent").toString(),
+      "expected 0 <= 101 <= 100: percent",
+    );
   });
   await t.step("a FieldError is an Error whose message is its string", () => {
     const e = errMissingField("x");

@@ -19,13 +19,17 @@ const split = { serviceName: "s", serviceNamespace: "d", servicePort: 80 };
 
 Deno.test("Ingress defaults (KNATIVE.md §8)", async (t) => {
   await t.step("visibility ExternalIP and lone 0% split → 100", () => {
-    const out = setIngressDefaults(ing({ rules: [{ hosts: ["a"], http: { paths: [{ splits: [split] }] } }] }));
+    const out = setIngressDefaults(
+      ing({ rules: [{ hosts: ["a"], http: { paths: [{ splits: [split] }] } }] }),
+    );
     assert.equal(out.spec.rules![0].visibility, "ExternalIP");
     assert.equal(out.spec.rules![0].http!.paths[0].splits[0].percent, 100);
   });
   await t.step("two splits are not touched", () => {
     const out = setIngressDefaults(
-      ing({ rules: [{ visibility: "ClusterLocal", http: { paths: [{ splits: [split, split] }] } }] }),
+      ing({
+        rules: [{ visibility: "ClusterLocal", http: { paths: [{ splits: [split, split] }] } }],
+      }),
     );
     assert.equal(out.spec.rules![0].visibility, "ClusterLocal");
     assert.equal(out.spec.rules![0].http!.paths[0].splits[0].percent, undefined);
@@ -38,10 +42,18 @@ Deno.test("Ingress validation", async (t) => {
     ["empty spec", {}, "missing field(s): spec"],
     ["no rules", { httpOption: "Enabled" }, "missing field(s): spec.rules"],
     ["no http", { rules: [{}] }, "missing field(s): spec.rules[0].http"],
-    ["no paths", { rules: [{ http: { paths: [] } }] }, "missing field(s): spec.rules[0].http.paths"],
+    [
+      "no paths",
+      { rules: [{ http: { paths: [] } }] },
+      "missing field(s): spec.rules[0].http.paths",
+    ],
     [
       "split sum",
-      { rules: [{ http: { paths: [{ splits: [{ ...split, percent: 30 }, { ...split, percent: 30 }] }] } }] },
+      {
+        rules: [{
+          http: { paths: [{ splits: [{ ...split, percent: 30 }, { ...split, percent: 30 }] }] },
+        }],
+      },
       "Traffic split percentage must total to 100, but was 60: spec.rules[0].http.paths[0].splits",
     ],
     [

@@ -45,7 +45,13 @@ const cond = {
 };
 const duck = { observedGeneration: 1, conditions: [cond], annotations: { a: "b" } };
 const probe = {
-  httpGet: { path: "/", port: 8080, host: "h", scheme: "HTTP", httpHeaders: [{ name: "a", value: "b" }] },
+  httpGet: {
+    path: "/",
+    port: 8080,
+    host: "h",
+    scheme: "HTTP",
+    httpHeaders: [{ name: "a", value: "b" }],
+  },
   tcpSocket: { port: "http", host: "h" },
   exec: { command: ["true"] },
   grpc: { port: 1, service: "" },
@@ -66,7 +72,13 @@ const container = {
   envFrom: [{ configMapRef: { name: "x" } }],
   env: [{ name: "A", value: "1", valueFrom: { fieldRef: { fieldPath: "x" } } }],
   resources: { requests: { cpu: "1" }, limits: { memory: "1Gi" } },
-  volumeMounts: [{ name: "v", mountPath: "/v", readOnly: true, subPath: "s", mountPropagation: "None" }],
+  volumeMounts: [{
+    name: "v",
+    mountPath: "/v",
+    readOnly: true,
+    subPath: "s",
+    mountPropagation: "None",
+  }],
   livenessProbe: probe,
   readinessProbe: probe,
   startupProbe: probe,
@@ -279,8 +291,12 @@ function structuralProblems(s: JSONSchemaProps, path = ""): string[] {
   if (!s.type && !s["x-kubernetes-int-or-string"] && !s["x-kubernetes-preserve-unknown-fields"]) {
     out.push(`${path}: no type`);
   }
-  if (s.properties && s.additionalProperties) out.push(`${path}: properties and additionalProperties`);
-  for (const [k, v] of Object.entries(s.properties ?? {})) out.push(...structuralProblems(v, `${path}.${k}`));
+  if (s.properties && s.additionalProperties) {
+    out.push(`${path}: properties and additionalProperties`);
+  }
+  for (const [k, v] of Object.entries(s.properties ?? {})) {
+    out.push(...structuralProblems(v, `${path}.${k}`));
+  }
   if (s.items) out.push(...structuralProblems(s.items, `${path}[]`));
   if (s.additionalProperties) out.push(...structuralProblems(s.additionalProperties, `${path}.{}`));
   return out;
@@ -303,12 +319,18 @@ Deno.test("TS types and OpenAPI schemas agree", async (t) => {
     });
   }
   await t.step("a field missing from the schema is detected", () => {
-    const s = structuredClone(service) as unknown as { spec: { template: { spec: Record<string, unknown> } } };
+    const s = structuredClone(service) as unknown as {
+      spec: { template: { spec: Record<string, unknown> } };
+    };
     s.spec.template.spec.bogusField = 1;
-    assert.deepEqual(undeclaredPaths(servingV1Schemas.Service, s), [".spec.template.spec.bogusField"]);
+    assert.deepEqual(undeclaredPaths(servingV1Schemas.Service, s), [
+      ".spec.template.spec.bogusField",
+    ]);
   });
   await t.step("a wrongly typed field fails the schema", () => {
-    const s = structuredClone(service) as unknown as { spec: { template: { spec: Record<string, unknown> } } };
+    const s = structuredClone(service) as unknown as {
+      spec: { template: { spec: Record<string, unknown> } };
+    };
     s.spec.template.spec.timeoutSeconds = "300";
     assert.equal(ajv.validate(servingV1Schemas.Service, s), false);
   });

@@ -72,11 +72,17 @@ spec:
 Deno.test("v1alpha1 → v1 conversion (KNATIVE.md §15)", async (t) => {
   const cases: [string, unknown, unknown][] = [
     ["runLatest", { runLatest: { configuration } }, [{ percent: 100, latestRevision: true }]],
-    ["pinned", { pinned: { revisionName: "s-1", configuration } }, [{ revisionName: "s-1", percent: 100 }]],
+    ["pinned", { pinned: { revisionName: "s-1", configuration } }, [{
+      revisionName: "s-1",
+      percent: 100,
+    }]],
     [
       "release with one revision",
       { release: { revisions: ["s-1"], configuration } },
-      [{ tag: "current", revisionName: "s-1", percent: 100 }, { tag: "latest", latestRevision: true }],
+      [{ tag: "current", revisionName: "s-1", percent: 100 }, {
+        tag: "latest",
+        latestRevision: true,
+      }],
     ],
     [
       "release with two revisions",
@@ -147,8 +153,16 @@ Deno.test("v1alpha1 → v1 conversion (KNATIVE.md §15)", async (t) => {
 Deno.test("v1alpha1 validation", async (t) => {
   const cases: [string, unknown, string | undefined][] = [
     ["neither", {}, "expected exactly one, got neither: manual, pinned, release, runLatest"],
-    ["both", { runLatest: { configuration }, manual: {} }, "expected exactly one, got both: manual, runLatest"],
-    ["release no revisions", { release: { revisions: [], configuration } }, "missing field(s): release.revisions"],
+    [
+      "both",
+      { runLatest: { configuration }, manual: {} },
+      "expected exactly one, got both: manual, runLatest",
+    ],
+    [
+      "release no revisions",
+      { release: { revisions: [], configuration } },
+      "missing field(s): release.revisions",
+    ],
     [
       "release three revisions",
       { release: { revisions: ["a", "b", "c"], configuration } },
@@ -169,7 +183,11 @@ Deno.test("v1alpha1 validation", async (t) => {
       { release: { revisions: ["A"], configuration } },
       "invalid value: not a DNS 1035 label: [a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character (e.g. 'my-name',  or 'abc-123', regex used for validation is '[a-z]([-a-z0-9]*[a-z0-9])?')]: release.revisions[0]",
     ],
-    ["pinned needs a revision", { pinned: { configuration } }, "missing field(s): pinned.revisionName"],
+    [
+      "pinned needs a revision",
+      { pinned: { configuration } },
+      "missing field(s): pinned.revisionName",
+    ],
   ];
   for (const [name, spec, want] of cases) {
     await t.step(name, () => {
@@ -178,7 +196,10 @@ Deno.test("v1alpha1 validation", async (t) => {
   }
   await t.step("conversion refuses an invalid spec with spec-rooted paths", () => {
     assert.throws(
-      () => serviceToV1(v1a({ runLatest: { configuration }, pinned: { revisionName: "x", configuration } })),
+      () =>
+        serviceToV1(
+          v1a({ runLatest: { configuration }, pinned: { revisionName: "x", configuration } }),
+        ),
       /^expected exactly one, got both: spec.pinned, spec.runLatest$/,
     );
   });

@@ -1,17 +1,17 @@
 import assert from "node:assert/strict";
 import {
   type ApiContext,
+  type Configuration,
   defaultApiContext,
   parseDefaultsConfig,
   parseFeaturesConfig,
+  type Revision,
   type Route,
   type Service,
+  validateConfiguration,
+  validateRevision,
   validateRoute,
   validateService,
-  type Revision,
-  validateRevision,
-  type Configuration,
-  validateConfiguration,
 } from "../../apis/mod.ts";
 
 function svc(spec: Record<string, unknown>, meta: Record<string, unknown> = {}): Service {
@@ -73,17 +73,25 @@ Deno.test("Service validation (KNATIVE.md §2.3)", async (t) => {
     },
     {
       name: "latestRevision true with revisionName",
-      obj: svc({ ...tpl(), traffic: [{ revisionName: "hello-a", latestRevision: true, percent: 100 }] }),
-      want: 'may not set revisionName "hello-a" when latestRevision is true: spec.traffic[0].latestRevision',
+      obj: svc({
+        ...tpl(),
+        traffic: [{ revisionName: "hello-a", latestRevision: true, percent: 100 }],
+      }),
+      want:
+        'may not set revisionName "hello-a" when latestRevision is true: spec.traffic[0].latestRevision',
     },
     {
       name: "latestRevision false without revisionName",
       obj: svc({ ...tpl(), traffic: [{ latestRevision: false, percent: 100 }] }),
-      want: 'may not set revisionName "" when latestRevision is false: spec.traffic[0].latestRevision',
+      want:
+        'may not set revisionName "" when latestRevision is false: spec.traffic[0].latestRevision',
     },
     {
       name: "url in spec",
-      obj: svc({ ...tpl(), traffic: [{ latestRevision: true, percent: 100, tag: "a", url: "http://x" }] }),
+      obj: svc({
+        ...tpl(),
+        traffic: [{ latestRevision: true, percent: 100, tag: "a", url: "http://x" }],
+      }),
       want: "must not set the field(s): spec.traffic[0].url",
     },
     {
@@ -169,19 +177,25 @@ Deno.test("Service validation (KNATIVE.md §2.3)", async (t) => {
     },
     {
       name: "two ports",
-      obj: svc(tpl({ containers: [{ image: "x", ports: [{ containerPort: 1 }, { containerPort: 2 }] }] })),
-      want: "More than one container port is set: spec.template.spec.containers[0].ports\nOnly a single port is allowed",
+      obj: svc(
+        tpl({ containers: [{ image: "x", ports: [{ containerPort: 1 }, { containerPort: 2 }] }] }),
+      ),
+      want:
+        "More than one container port is set: spec.template.spec.containers[0].ports\nOnly a single port is allowed",
     },
     {
       name: "port name",
-      obj: svc(tpl({ containers: [{ image: "x", ports: [{ name: "grpc", containerPort: 9000 }] }] })),
+      obj: svc(
+        tpl({ containers: [{ image: "x", ports: [{ name: "grpc", containerPort: 9000 }] }] }),
+      ),
       want:
         "Port name grpc is not allowed: spec.template.spec.containers[0].ports\nName must be empty, or one of: 'h2c', 'http1'",
     },
     {
       name: "reserved env var",
       obj: svc(tpl({ containers: [{ image: "x", env: [{ name: "PORT", value: "1" }] }] })),
-      want: '"PORT" is a reserved environment variable: spec.template.spec.containers[0].env[0].name',
+      want:
+        '"PORT" is a reserved environment variable: spec.template.spec.containers[0].env[0].name',
     },
     {
       name: "disallowed container field",
@@ -206,16 +220,22 @@ Deno.test("Service validation (KNATIVE.md §2.3)", async (t) => {
     },
     {
       name: "multi-container off",
-      obj: svc(tpl({ containers: [{ image: "a", ports: [{ containerPort: 80 }] }, { image: "b" }] })),
+      obj: svc(
+        tpl({ containers: [{ image: "a", ports: [{ containerPort: 80 }] }, { image: "b" }] }),
+      ),
       ctx: { features: parseFeaturesConfig({ "multi-container": "disabled" }) },
       want: "multi-container is off, but found 2 containers: ",
     },
     {
       name: "readiness probe two handlers",
       obj: svc(tpl({
-        containers: [{ image: "x", readinessProbe: { httpGet: {}, tcpSocket: {}, successThreshold: 1 } }],
+        containers: [{
+          image: "x",
+          readinessProbe: { httpGet: {}, tcpSocket: {}, successThreshold: 1 },
+        }],
       })),
-      want: "expected exactly one, got both: spec.template.spec.containers[0].readinessProbe.httpGet, spec.template.spec.containers[0].readinessProbe.tcpSocket",
+      want:
+        "expected exactly one, got both: spec.template.spec.containers[0].readinessProbe.httpGet, spec.template.spec.containers[0].readinessProbe.tcpSocket",
     },
     {
       name: "readiness probe port mismatch",
@@ -232,23 +252,38 @@ Deno.test("Service validation (KNATIVE.md §2.3)", async (t) => {
     {
       name: "failureThreshold with periodSeconds 0",
       obj: svc(tpl({
-        containers: [{ image: "x", readinessProbe: { tcpSocket: {}, successThreshold: 1, failureThreshold: 3 } }],
+        containers: [{
+          image: "x",
+          readinessProbe: { tcpSocket: {}, successThreshold: 1, failureThreshold: 3 },
+        }],
       })),
       want:
         "failureThreshold is disallowed when periodSeconds is zero: spec.template.spec.containers[0].readinessProbe.failureThreshold",
     },
     {
       name: "volume mount without volume",
-      obj: svc(tpl({ containers: [{ image: "x", volumeMounts: [{ name: "v", mountPath: "/data", readOnly: true }] }] })),
-      want: "invalid value: v: spec.template.spec.containers[0].volumeMounts[0].name\nvolumeMount has no matching volume",
+      obj: svc(
+        tpl({
+          containers: [{
+            image: "x",
+            volumeMounts: [{ name: "v", mountPath: "/data", readOnly: true }],
+          }],
+        }),
+      ),
+      want:
+        "invalid value: v: spec.template.spec.containers[0].volumeMounts[0].name\nvolumeMount has no matching volume",
     },
     {
       name: "reserved mount path",
       obj: svc(tpl({
-        containers: [{ image: "x", volumeMounts: [{ name: "v", mountPath: "/tmp", readOnly: true }] }],
+        containers: [{
+          image: "x",
+          volumeMounts: [{ name: "v", mountPath: "/tmp", readOnly: true }],
+        }],
         volumes: [{ name: "v", secret: { secretName: "s" } }],
       })),
-      want: 'mountPath "/tmp" is a reserved path: spec.template.spec.containers[0].volumeMounts[0].mountPath',
+      want:
+        'mountPath "/tmp" is a reserved path: spec.template.spec.containers[0].volumeMounts[0].mountPath',
     },
     {
       name: "unmounted volume",
@@ -281,7 +316,10 @@ Deno.test("Service update validation", async (t) => {
     const next = structuredClone(base);
     next.spec.template.spec.containers![0].image = "other";
     const err = validateService(defaultApiContext({ operation: "UPDATE", baseline: base }), next);
-    assert.match(err!.toString(), /^Saw the following changes without a name change \(-old \+new\): spec\.template\.metadata\.name\n/);
+    assert.match(
+      err!.toString(),
+      /^Saw the following changes without a name change \(-old \+new\): spec\.template\.metadata\.name\n/,
+    );
   });
   await t.step("creator is immutable", () => {
     const next = structuredClone(base);
@@ -319,12 +357,14 @@ Deno.test("Route validation", async (t) => {
     {
       name: "both names",
       obj: route([{ configurationName: "c", revisionName: "r", percent: 100 }]),
-      want: "expected exactly one, got both: spec.traffic[0].configurationName, spec.traffic[0].revisionName",
+      want:
+        "expected exactly one, got both: spec.traffic[0].configurationName, spec.traffic[0].revisionName",
     },
     {
       name: "neither name",
       obj: route([{ percent: 100 }]),
-      want: "expected exactly one, got neither: spec.traffic[0].configurationName, spec.traffic[0].revisionName",
+      want:
+        "expected exactly one, got neither: spec.traffic[0].configurationName, spec.traffic[0].revisionName",
     },
     {
       name: "empty traffic is valid",
@@ -348,7 +388,12 @@ Deno.test("Route validation", async (t) => {
       name: "service label with owner",
       obj: route([{ configurationName: "c", percent: 100 }], {
         labels: { "serving.knative.dev/service": "s" },
-        ownerReferences: [{ apiVersion: "serving.knative.dev/v1", kind: "Service", name: "s", uid: "u" }],
+        ownerReferences: [{
+          apiVersion: "serving.knative.dev/v1",
+          kind: "Service",
+          name: "s",
+          uid: "u",
+        }],
       }),
       want: undefined,
     },
@@ -392,6 +437,26 @@ Deno.test("Revision and Configuration validation", async (t) => {
     assert.equal(
       validateRevision(defaultApiContext(), r)?.toString(),
       "missing field(s): metadata.labels.serving.knative.dev/configuration",
+    );
+  });
+  await t.step("configuration service label needs a Service owner", () => {
+    const c: Configuration = {
+      apiVersion: "serving.knative.dev/v1",
+      kind: "Configuration",
+      metadata: { name: "c", namespace: "default", labels: { "serving.knative.dev/service": "s" } },
+      spec: { template: { spec: { containers: [{ image: "x" }] } } },
+    };
+    assert.equal(
+      validateConfiguration(defaultApiContext(), c)?.toString(),
+      "missing field(s): metadata.labels.serving.knative.dev/service",
+    );
+  });
+  await t.step("init containers are feature-gated", () => {
+    const r = structuredClone(rev);
+    r.spec.initContainers = [{ image: "i" }];
+    assert.equal(
+      validateRevision(defaultApiContext(), r)?.toString(),
+      "must not set the field(s): spec.initContainers",
     );
   });
   await t.step("configuration template is validated", () => {

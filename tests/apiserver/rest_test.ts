@@ -32,7 +32,11 @@ Deno.test("REST semantics: CRUD, concurrency, errors", async (t) => {
     });
 
     await t.step("generateName makes a unique name", async () => {
-      const r = await tg.req("POST", base, { apiVersion: "v1", kind: "ConfigMap", metadata: { generateName: "gen-" } });
+      const r = await tg.req("POST", base, {
+        apiVersion: "v1",
+        kind: "ConfigMap",
+        metadata: { generateName: "gen-" },
+      });
       assert.equal(r.status, 201);
       assert.match(r.body.metadata.name, /^gen-[a-z0-9]{5}$/);
     });
@@ -145,14 +149,22 @@ Deno.test("REST semantics: selectors, paging, deletecollection", async (t) => {
     await tg.req("POST", base, cm("three", {}, { env: "qa" }));
     await tg.req("POST", base, cm("four"));
     const names = async (q: string) =>
-      (await tg.req("GET", `${base}?${q}`)).body.items.map((i: { metadata: { name: string } }) => i.metadata.name)
+      (await tg.req("GET", `${base}?${q}`)).body.items.map((i: { metadata: { name: string } }) =>
+        i.metadata.name
+      )
         .filter((n: string) => n !== "kube-root-ca.crt").sort();
     await t.step("label selector operators", async () => {
       assert.deepEqual(await names("labelSelector=env%3Dprod"), ["one"]);
       assert.deepEqual(await names("labelSelector=env%3D%3Ddev"), ["two"]);
       assert.deepEqual(await names("labelSelector=env!%3Dprod"), ["four", "three", "two"]);
-      assert.deepEqual(await names("labelSelector=" + encodeURIComponent("env in (prod,qa)")), ["one", "three"]);
-      assert.deepEqual(await names("labelSelector=" + encodeURIComponent("env notin (prod,qa)")), ["four", "two"]);
+      assert.deepEqual(await names("labelSelector=" + encodeURIComponent("env in (prod,qa)")), [
+        "one",
+        "three",
+      ]);
+      assert.deepEqual(await names("labelSelector=" + encodeURIComponent("env notin (prod,qa)")), [
+        "four",
+        "two",
+      ]);
       assert.deepEqual(await names("labelSelector=tier"), ["one", "two"]);
       assert.deepEqual(await names("labelSelector=!tier"), ["four", "three"]);
       assert.deepEqual(await names("labelSelector=" + encodeURIComponent("env,tier=fe")), ["one"]);
@@ -163,18 +175,35 @@ Deno.test("REST semantics: selectors, paging, deletecollection", async (t) => {
     });
     await t.step("field selectors", async () => {
       assert.deepEqual(await names("fieldSelector=metadata.name%3Dtwo"), ["two"]);
-      assert.deepEqual(await names(`fieldSelector=metadata.namespace%3D${ns},metadata.name!%3Dtwo`), ["four", "one", "three"]);
-      const all = await tg.req("GET", `/api/v1/configmaps?fieldSelector=metadata.namespace%3D${ns}`);
-      assert.ok(all.body.items.every((i: { metadata: { namespace: string } }) => i.metadata.namespace === ns));
+      assert.deepEqual(
+        await names(`fieldSelector=metadata.namespace%3D${ns},metadata.name!%3Dtwo`),
+        ["four", "one", "three"],
+      );
+      const all = await tg.req(
+        "GET",
+        `/api/v1/configmaps?fieldSelector=metadata.namespace%3D${ns}`,
+      );
+      assert.ok(
+        all.body.items.every((i: { metadata: { namespace: string } }) =>
+          i.metadata.namespace === ns
+        ),
+      );
     });
     await t.step("limit and continue page through a consistent list", async () => {
       const p1 = await tg.req("GET", `${base}?limit=2&labelSelector=env`);
       assert.equal(p1.body.items.length, 2);
       assert.ok(p1.body.metadata.continue);
-      const p2 = await tg.req("GET", `${base}?limit=2&labelSelector=env&continue=${encodeURIComponent(p1.body.metadata.continue)}`);
+      const p2 = await tg.req(
+        "GET",
+        `${base}?limit=2&labelSelector=env&continue=${
+          encodeURIComponent(p1.body.metadata.continue)
+        }`,
+      );
       assert.equal(p2.body.items.length, 1);
       assert.ok(!p2.body.metadata.continue);
-      const seen = [...p1.body.items, ...p2.body.items].map((i: { metadata: { name: string } }) => i.metadata.name).sort();
+      const seen = [...p1.body.items, ...p2.body.items].map((i: { metadata: { name: string } }) =>
+        i.metadata.name
+      ).sort();
       assert.deepEqual(seen, ["one", "three", "two"]);
     });
     await t.step("deletecollection honours the selector", async () => {
@@ -214,16 +243,23 @@ Deno.test("watch: events, resume, bookmarks, timeout, selectors", async (t) => {
     });
     await t.step("live events and label-selector transitions", async () => {
       const rv = (await tg.req("GET", base)).body.metadata.resourceVersion;
-      const res = await tg.fetch(`${base}?watch=true&resourceVersion=${rv}&labelSelector=sel%3Dyes`);
+      const res = await tg.fetch(
+        `${base}?watch=true&resourceVersion=${rv}&labelSelector=sel%3Dyes`,
+      );
       const p = readEvents(res, 2);
       const c = await tg.req("POST", base, cm("live", {}, { sel: "yes" }));
-      await tg.req("PUT", `${base}/live`, { ...c.body, metadata: { ...c.body.metadata, labels: { sel: "no" } } });
+      await tg.req("PUT", `${base}/live`, {
+        ...c.body,
+        metadata: { ...c.body.metadata, labels: { sel: "no" } },
+      });
       const evs = await p;
       assert.deepEqual(evs.map((e) => e.type), ["ADDED", "DELETED"]);
     });
     await t.step("bookmarks carry the current resourceVersion", async () => {
       const rv = (await tg.req("GET", base)).body.metadata.resourceVersion;
-      const res = await tg.fetch(`${base}?watch=true&resourceVersion=${rv}&allowWatchBookmarks=true`);
+      const res = await tg.fetch(
+        `${base}?watch=true&resourceVersion=${rv}&allowWatchBookmarks=true`,
+      );
       const evs = await readEvents(res, 1, tg.real ? 90_000 : 3000);
       assert.equal(evs[0].type, "BOOKMARK");
       assert.ok(Number(evs[0].object.metadata.resourceVersion) >= Number(rv));
@@ -252,7 +288,9 @@ Deno.test({
       const first = await tg.req("POST", base, cm("old"));
       for (let i = 0; i < 10; i++) await tg.req("POST", base, cm(`n${i}`));
       await t.step("an old resourceVersion yields an ERROR event with 410", async () => {
-        const res = await tg.fetch(`${base}?watch=true&resourceVersion=${first.body.metadata.resourceVersion}`);
+        const res = await tg.fetch(
+          `${base}?watch=true&resourceVersion=${first.body.metadata.resourceVersion}`,
+        );
         const evs = await readEvents(res, 1);
         assert.equal(evs[0].type, "ERROR");
         assert.equal(evs[0].object.code, 410);
@@ -268,11 +306,17 @@ Deno.test({
         assert.equal(evs[0].object.metadata.name, "fresh");
       });
       await t.step("watches beyond the cap get 429", async () => {
-        const held = await tg.fetch(`${base}?watch=true`);
-        const second = await tg.req("GET", `${base}?watch=true`);
-        assert.equal(second.status, 429);
-        assert.equal(second.body.reason, "TooManyRequests");
-        await held.body!.cancel();
+        const capped = await openTarget({ maxWatches: 1 });
+        try {
+          const held = await capped.fetch(`${base}?watch=true`);
+          assert.equal(held.status, 200);
+          const second = await capped.req("GET", `${base}?watch=true`);
+          assert.equal(second.status, 429);
+          assert.equal(second.body.reason, "TooManyRequests");
+          await held.body!.cancel();
+        } finally {
+          await capped.close();
+        }
       });
     } finally {
       await tg.close();

@@ -128,7 +128,11 @@ export async function openTarget(opts: ApiServerOptions = {}): Promise<Target> {
     req,
     async namespace(prefix = "t") {
       const name = `${prefix}-${crypto.randomUUID().slice(0, 8)}`;
-      const r = await req("POST", "/api/v1/namespaces", { apiVersion: "v1", kind: "Namespace", metadata: { name } });
+      const r = await req("POST", "/api/v1/namespaces", {
+        apiVersion: "v1",
+        kind: "Namespace",
+        metadata: { name },
+      });
       if (r.status !== 201) throw new Error(`namespace create failed: ${JSON.stringify(r.body)}`);
       namespaces.push(name);
       return name;
@@ -152,7 +156,10 @@ export async function openTarget(opts: ApiServerOptions = {}): Promise<Target> {
 }
 
 /** Polls `fn` until it returns a truthy value or the deadline passes. */
-export async function eventually<T>(fn: () => Promise<T | undefined | false>, timeoutMs = 5000): Promise<T> {
+export async function eventually<T>(
+  fn: () => Promise<T | undefined | false>,
+  timeoutMs = 5000,
+): Promise<T> {
   const end = Date.now() + timeoutMs;
   let last: unknown;
   while (Date.now() < end) {
@@ -169,7 +176,8 @@ export async function eventually<T>(fn: () => Promise<T | undefined | false>, ti
 
 /** Reads newline-delimited watch events from a response until `n` arrive or `ms` pass. */
 export async function readEvents(res: Response, n: number, ms = 3000): Promise<Any[]> {
-  const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
+  const reader = res.body!.getReader();
+  const dec = new TextDecoder();
   const out: Any[] = [];
   let buf = "";
   const timer = setTimeout(() => reader.cancel().catch(() => {}), ms);
@@ -177,7 +185,7 @@ export async function readEvents(res: Response, n: number, ms = 3000): Promise<A
     while (out.length < n) {
       const { done, value } = await reader.read();
       if (done) break;
-      buf += value;
+      buf += dec.decode(value, { stream: true });
       let i;
       while ((i = buf.indexOf("\n")) >= 0) {
         const line = buf.slice(0, i).trim();

@@ -10,9 +10,10 @@
  */
 import assert from "node:assert/strict";
 import {
-  CLUSTER_DIR,
   condition,
   type ControllerProcess,
+  FatalError,
+  freePort,
   getObj,
   kubectl,
   kubectlOk,
@@ -42,6 +43,10 @@ const SKIP_REGISTRIES = [
 ];
 
 let controller: ControllerProcess | undefined;
+/** The webhook configurations from `main.ts manifests`, rewritten for loopback. */
+let webhookConfigs: Obj[] = [];
+/** Where the controller serves its webhooks. */
+const WEBHOOK_PORT = freePort();
 
 async function describeKsvc(name: string): Promise<string> {
   const r = await kubectl([
@@ -81,13 +86,13 @@ async function waitReady(
 }
 
 async function assertControllerAlive(): Promise<void> {
-  if (!controller) throw new Error("the controller is not running (an earlier test failed)");
+  if (!controller) throw new FatalError("the controller is not running (an earlier test failed)");
   const done = await Promise.race([
     controller.exited.then((s) => s),
     new Promise<undefined>((r) => setTimeout(() => r(undefined), 0)),
   ]);
   if (done) {
-    throw new Error(
+    throw new FatalError(
       `main.ts controller exited with code ${done.code}:\n${controller.log().slice(-4000)}`,
     );
   }
@@ -179,6 +184,54 @@ Deno.test({
 // ---------------------------------------------------------------------------------------------
 // denative against it.
 
+/** The tier's config maps: a fixed domain; digest resolution skipped for every registry used. */
+function tierConfig(): string {
+  const cm = (name: string, data: Record<string, string>) => ({
+    apiVersion: "v1",
+    kind: "ConfigMap",
+    metadata: {
+      name,
+      namespace: SYSTEM_NS,
+      labels: { "app.kubernetes.io/part-of": "knative-serving" },
+    },
+    data,
+  });
+  return JSON.stringify({
+    apiVersion: "v1",
+    kind: "List",
+    items: [
+      cm("config-domain", { [DOMAIN]: "" }),
+      cm("config-deployment", { "registries-skipping-tag-resolving": SKIP_REGISTRIES.join(",") }),
+      cm("config-network", { "ingress-class": "istio.ingress.networking.knative.dev" }),
+    ],
+  });
+}
+const applyTierConfig = () =>
+  kubectlOk(
+    ["apply", "--server-side", "--force-conflicts", "--field-manager=denative-e2e", "-f", "-"],
+    tierConfig(),
+  );
+
+/**
+ * The controller runs outside the cluster, so the API server cannot reach its webhooks through
+ * the `webhook` Service: as envtest does, point every webhook and CRD conversion clientConfig at
+ * the controller's loopback port instead (the controller then injects its CA bundle).
+ */
+function pointWebhooksAtLoopback(objs: Obj[], port: number): void {
+  const rewrite = (cc: Obj | undefined) => {
+    if (!cc?.service) return;
+    cc.url = `https://127.0.0.1:${port}${cc.service.path ?? "/"}`;
+    delete cc.service;
+  };
+  for (const o of objs) {
+    for (const w of o.webhooks ?? []) rewrite(w.clientConfig);
+    rewrite(o.spec?.conversion?.webhook?.clientConfig);
+  }
+}
+
+const isWebhookConfig = (o: Obj) =>
+  o.kind === "ValidatingWebhookConfiguration" || o.kind === "MutatingWebhookConfiguration";
+
 Deno.test({
   name: "manifests: `main.ts manifests` installs CRDs, RBAC and config into the real API server",
   ...opts,
@@ -187,16 +240,19 @@ Deno.test({
     assert.equal(m.code, 0, `main.ts manifests failed:\n${m.stderr}`);
     const objs = parseObjects(m.stdout);
     assert.ok(objs.length > 0, "main.ts manifests printed nothing");
+    pointWebhooksAtLoopback(objs, WEBHOOK_PORT);
+    webhookConfigs = objs.filter(isWebhookConfig);
+    assert.ok(webhookConfigs.length > 0, "the manifests have no webhook configurations");
+    // Our config first (the manifests' maps only add keys), then everything but the webhook
+    // configurations: those are registered once the controller serves them (next test).
+    await kubectl(["create", "namespace", SYSTEM_NS]);
+    await applyTierConfig();
+    const rest = { apiVersion: "v1", kind: "List", items: objs.filter((o) => !isWebhookConfig(o)) };
     // Server-side apply: CRDs with full schemas are too large for the last-applied annotation.
-    const apply = await kubectl(
+    await kubectlOk(
       ["apply", "--server-side", "--force-conflicts", "-f", "-"],
-      m.stdout,
+      JSON.stringify(rest),
     );
-    if (apply.code !== 0) {
-      // CRDs first, then the objects that need them (a single apply races the CRD registration).
-      await kubectlOk(["wait", "--for=condition=Established", "crd", "--all", "--timeout=60s"]);
-      await kubectlOk(["apply", "--server-side", "--force-conflicts", "-f", "-"], m.stdout);
-    }
     const crds = [
       "services.serving.knative.dev",
       "configurations.serving.knative.dev",
@@ -216,25 +272,8 @@ Deno.test({
       "--no-headers",
     ]);
     assert.match(res, /^services\s+kservice,ksvc\s/m);
-    assert.ok(await getObj("namespace", SYSTEM_NS), `namespace ${SYSTEM_NS} missing`);
-
-    // The tier's config: a fixed domain, and digest resolution skipped for every registry used
-    // here (resolution would dial the registry; only loopback may be dialled in this tier).
-    const cm = (name: string, data: Record<string, string>) => ({
-      apiVersion: "v1",
-      kind: "ConfigMap",
-      metadata: { name, namespace: SYSTEM_NS },
-      data,
-    });
-    const config = [
-      cm("config-domain", { [DOMAIN]: "" }),
-      cm("config-deployment", { "registries-skipping-tag-resolving": SKIP_REGISTRIES.join(",") }),
-      cm("config-network", { "ingress-class": "istio.ingress.networking.knative.dev" }),
-    ];
-    await kubectlOk(
-      ["apply", "--server-side", "--force-conflicts", "--field-manager=denative-e2e", "-f", "-"],
-      JSON.stringify({ apiVersion: "v1", kind: "List", items: config }),
-    );
+    const cfgDeploy = await getObj("configmap", "config-deployment", SYSTEM_NS);
+    assert.equal(cfgDeploy?.data?.["registries-skipping-tag-resolving"], SKIP_REGISTRIES.join(","));
     // The Istio provider writes VirtualServices: stand-in CRDs (no Istio runs here).
     await kubectlOk(["apply", "-f", `${ROOT}/tests/cluster/istio-crds.yaml`]);
     await kubectlOk([
@@ -247,32 +286,39 @@ Deno.test({
 });
 
 Deno.test({
-  name: "controller: starts against the cluster and stays up",
+  name: "controller: starts against the cluster, serves the webhooks and injects their CA",
   ...opts,
   fn: async () => {
-    controller = await startController();
+    if (webhookConfigs.length === 0) {
+      throw new Error("the manifests were not applied (an earlier test failed)");
+    }
+    await kubectlOk(
+      ["apply", "--server-side", "--force-conflicts", "-f", "-"],
+      JSON.stringify({ apiVersion: "v1", kind: "List", items: webhookConfigs }),
+    );
+    controller = await startController(WEBHOOK_PORT);
     // A controller that cannot run exits quickly; one that runs keeps running.
     await new Promise((r) => setTimeout(r, 5_000));
     await assertControllerAlive();
-    // The webhook configurations must now point at the controller on loopback.
-    const hooks = await listObjs("validatingwebhookconfigurations");
-    const ours = hooks.filter((h) => h.metadata.name.includes("knative"));
-    assert.ok(ours.length > 0, "no knative ValidatingWebhookConfiguration installed");
+    const names = webhookConfigs.map((w) => `${w.kind.toLowerCase()}/${w.metadata.name}`);
     await waitFor(
-      "webhook configurations with a CA bundle and a loopback URL",
+      "the webhook configurations and CRD conversions to carry the controller's CA",
       async () => {
-        const hs = (await listObjs("validatingwebhookconfigurations"))
-          .filter((h) => h.metadata.name.includes("knative"));
-        return hs.every((h) =>
-          (h.webhooks ?? []).every((w: Obj) =>
-            w.clientConfig?.caBundle &&
-            String(w.clientConfig?.url ?? "").startsWith("https://127.0.0.1:")
-          )
-        );
+        await assertControllerAlive();
+        for (const n of names) {
+          const [kind, name] = n.split("/");
+          const o = await getObj(kind, name);
+          if (!(o?.webhooks ?? []).every((w: Obj) => w.clientConfig?.caBundle)) return false;
+        }
+        const ksvc = await getObj("crd", "services.serving.knative.dev");
+        const conv = ksvc?.spec?.conversion;
+        return conv?.strategy !== "Webhook" || !!conv.webhook?.clientConfig?.caBundle;
       },
       60_000,
-      async () => JSON.stringify(await listObjs("validatingwebhookconfigurations"), null, 1),
+      () => Promise.resolve(`controller log:\n${controller?.log().slice(-3000)}`),
     );
+    // The config webhook is called over TLS on loopback and accepts valid config.
+    await applyTierConfig();
   },
 });
 
@@ -518,7 +564,10 @@ Deno.test({
     const c = controller;
     controller = undefined;
     if (!c) throw new Error("the controller is not running (an earlier test failed)");
-    const before = await Promise.race([c.exited, new Promise<undefined>((r) => setTimeout(r, 0))]);
+    const before = await Promise.race([
+      c.exited,
+      new Promise<undefined>((r) => setTimeout(() => r(undefined), 0)),
+    ]);
     await c.stop();
     assert.equal(before, undefined, "the controller had already exited");
     const status = await c.exited;

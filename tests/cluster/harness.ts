@@ -113,7 +113,13 @@ export function condition(obj: Obj | undefined, type: string): Obj | undefined {
   return (obj?.status?.conditions ?? []).find((c: Obj) => c.type === type);
 }
 
-/** Polls `fn` until it returns a value other than undefined/false, or throws on timeout. */
+/** An error that stops a `waitFor` at once instead of being retried. */
+export class FatalError extends Error {}
+
+/**
+ * Polls `fn` until it returns a value other than undefined/false, or throws on timeout. Errors
+ * thrown by `fn` are retried, except a FatalError.
+ */
 export async function waitFor<T>(
   what: string,
   fn: () => Promise<T | undefined | false>,
@@ -128,6 +134,7 @@ export async function waitFor<T>(
       if (v !== undefined && v !== false) return v as T;
       lastErr = undefined;
     } catch (e) {
+      if (e instanceof FatalError) throw e;
       lastErr = e;
     }
     await new Promise((r) => setTimeout(r, 500));
@@ -177,20 +184,23 @@ export interface ControllerProcess {
 }
 
 /**
- * The flags `main.ts controller` gets in this tier. The controller runs outside the cluster, so the
- * kube-apiserver must reach its admission and conversion webhooks by URL on loopback rather than
- * through a Service: `--webhook-url` asks the controller to serve there (a certificate valid for
- * 127.0.0.1) and to register that URL, with its CA bundle, in the webhook configurations and CRD
- * conversion settings. Override with DENATIVE_CLUSTER_CONTROLLER_ARGS (whitespace-separated; the
- * strings {kubeconfig} and {webhookPort} are substituted).
+ * The flags `main.ts controller` gets in this tier: the kubeconfig, and where to serve the
+ * admission and conversion webhooks. The API server reaches them by URL on loopback (the e2e
+ * rewrites the webhook configurations from the manifests to `https://127.0.0.1:<port>/<path>`), so
+ * the controller must listen on 127.0.0.1:<port> with a serving certificate valid for 127.0.0.1
+ * (`startWebhook({ hostname, port, hosts: [hostname] })`) and inject its CA bundle. Override with
+ * DENATIVE_CLUSTER_CONTROLLER_ARGS (whitespace-separated; {kubeconfig} and {webhookPort} are
+ * substituted).
  */
 export function controllerArgs(kubeconfig: string, webhookPort: number): string[] {
   const custom = Deno.env.get("DENATIVE_CLUSTER_CONTROLLER_ARGS");
   const args = custom ? custom.trim().split(/\s+/) : [
     "--kubeconfig",
     "{kubeconfig}",
-    "--webhook-url",
-    "https://127.0.0.1:{webhookPort}",
+    "--webhook-host",
+    "127.0.0.1",
+    "--webhook-port",
+    "{webhookPort}",
   ];
   return args.map((a) =>
     a.replaceAll("{kubeconfig}", kubeconfig).replaceAll("{webhookPort}", String(webhookPort))
@@ -201,8 +211,7 @@ export function controllerArgs(kubeconfig: string, webhookPort: number): string[
  * Starts `main.ts controller` against the cluster. Its network permission is loopback only, so
  * whatever it would dial elsewhere (pod IPs, image registries) is refused by Deno, not sent.
  */
-export async function startController(): Promise<ControllerProcess> {
-  const webhookPort = freePort();
+export async function startController(webhookPort: number): Promise<ControllerProcess> {
   const logPath = `${CLUSTER_DIR}/logs/controller.log`;
   await Deno.mkdir(`${CLUSTER_DIR}/logs`, { recursive: true });
   await Deno.writeTextFile(logPath, "");

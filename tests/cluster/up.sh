@@ -150,7 +150,7 @@ start kube-apiserver "$BIN/kube-apiserver" \
   --client-ca-file="$P/ca.crt" \
   --service-account-issuer=https://kubernetes.default.svc.cluster.local \
   --service-account-key-file="$P/sa.pub" --service-account-signing-key-file="$P/sa.key" \
-  --service-cluster-ip-range=10.96.0.0/16 \
+  --service-cluster-ip-range=127.96.0.0/16 \
   --authorization-mode=Node,RBAC \
   --allow-privileged=true \
   --endpoint-reconciler-type=none \
@@ -168,7 +168,7 @@ start kube-controller-manager "$BIN/kube-controller-manager" \
   --service-account-private-key-file="$P/sa.key" --root-ca-file="$P/ca.crt" \
   --use-service-account-credentials=true \
   --cluster-signing-cert-file="$P/ca.crt" --cluster-signing-key-file="$P/ca.key" \
-  --service-cluster-ip-range=10.96.0.0/16 --allocate-node-cidrs=false \
+  --service-cluster-ip-range=127.96.0.0/16 --allocate-node-cidrs=false \
   --kube-api-qps=100 --kube-api-burst=200 \
   --concurrent-gc-syncs=5 \
   --v=1

@@ -42,7 +42,10 @@ export function validatePodAutoscaler(ctx: ApiContext, pa: PodAutoscaler): Field
   if (!ref.name) se = also(se, errMissingField("scaleTargetRef.name"));
   const cc = s.containerConcurrency ?? 0;
   if (cc < 0 || cc > ctx.defaults.containerConcurrencyMaxLimit) {
-    se = also(se, errOutOfBoundsValue(cc, 0, ctx.defaults.containerConcurrencyMaxLimit, "containerConcurrency"));
+    se = also(
+      se,
+      errOutOfBoundsValue(cc, 0, ctx.defaults.containerConcurrencyMaxLimit, "containerConcurrency"),
+    );
   }
   if (s.protocolType !== "http1" && s.protocolType !== "h2c") {
     se = also(se, errInvalidValue(s.protocolType ?? "", "protocolType"));
@@ -58,6 +61,8 @@ export function validatePodAutoscaler(ctx: ApiContext, pa: PodAutoscaler): Field
 export function validateMetric(m: Metric): FieldError | undefined {
   let errs: FieldError | undefined;
   if (!m.spec?.stableWindow || m.spec.stableWindow <= 0) errs = errMissingField("stableWindow");
-  if (!m.spec?.panicWindow || m.spec.panicWindow <= 0) errs = also(errs, errMissingField("panicWindow"));
+  if (!m.spec?.panicWindow || m.spec.panicWindow <= 0) {
+    errs = also(errs, errMissingField("panicWindow"));
+  }
   return via(errs, "spec");
 }

@@ -75,7 +75,9 @@ export function validateIngress(ing: Ingress): FieldError | undefined {
             total += p.splits[si].percent ?? 0;
           }
           if (!pe && (p.splits.length !== 1 || total !== 0) && total !== 100) {
-            pe = new FieldError(`Traffic split percentage must total to 100, but was ${total}`, ["splits"]);
+            pe = new FieldError(`Traffic split percentage must total to 100, but was ${total}`, [
+              "splits",
+            ]);
           }
         }
         re = also(re, pe?.viaFieldIndex("paths", pi).viaField("http"));

@@ -62,14 +62,16 @@ export const routeConditionSet: ConditionSetSpec = {
 /** Reason and message set on a `manual` (v1alpha1) Service's dependents. */
 export const MANUAL_REASON = "Manual";
 /** Message of {@link MANUAL_REASON}. */
-export const MANUAL_MESSAGE =
-  "Service is set to Manual, and is not managing underlying resources.";
+export const MANUAL_MESSAGE = "Service is set to Manual, and is not managing underlying resources.";
 
 /**
  * IsReady as Knative defines it: observedGeneration matches generation and Ready is True.
  */
 export function isReady(
-  obj: { metadata: { generation?: number }; status?: { observedGeneration?: number; conditions?: { type: string; status: string }[] } },
+  obj: {
+    metadata: { generation?: number };
+    status?: { observedGeneration?: number; conditions?: { type: string; status: string }[] };
+  },
 ): boolean {
   const st = obj.status;
   if (!st || st.observedGeneration !== obj.metadata.generation) return false;

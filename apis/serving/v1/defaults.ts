@@ -244,9 +244,7 @@ export function setServiceDefaults(ctx: ApiContext, svc: Service): Service {
 export function setConfigurationDefaults(ctx: ApiContext, cfg: Configuration): Configuration {
   const c = deepCopy(cfg);
   c.spec ??= { template: { spec: {} } };
-  const prev = ctx.operation === "UPDATE"
-    ? (ctx.baseline as Configuration | undefined)
-    : undefined;
+  const prev = ctx.operation === "UPDATE" ? (ctx.baseline as Configuration | undefined) : undefined;
   setConfigurationSpecDefaults(ctx, c.spec, c.metadata, prev?.spec);
   if (!c.metadata.ownerReferences?.length) setUserInfo(ctx, prev?.spec, c.spec, c.metadata);
   return c;

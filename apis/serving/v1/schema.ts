@@ -50,13 +50,17 @@ export const containerSchema: JSONSchemaProps = obj({
   args: arr(str()),
   workingDir: str(),
   ports: arr(
-    obj({
-      name: str(),
-      containerPort: int(undefined, "int32"),
-      protocol: str(),
-      hostPort: int(undefined, "int32"),
-      hostIP: str(),
-    }, undefined, ["containerPort"]),
+    obj(
+      {
+        name: str(),
+        containerPort: int(undefined, "int32"),
+        protocol: str(),
+        hostPort: int(undefined, "int32"),
+        hostIP: str(),
+      },
+      undefined,
+      ["containerPort"],
+    ),
     "List of ports to expose from the container.",
   ),
   envFrom: arr(open()),
@@ -69,13 +73,17 @@ export const containerSchema: JSONSchemaProps = obj({
     limits: mapOf(intOrString()),
   }, "Compute Resources required by this container."),
   volumeMounts: arr(
-    obj({
-      name: str(),
-      mountPath: str(),
-      readOnly: bool(),
-      subPath: str(),
-      mountPropagation: str(),
-    }, undefined, ["name", "mountPath"]),
+    obj(
+      {
+        name: str(),
+        mountPath: str(),
+        readOnly: bool(),
+        subPath: str(),
+        mountPropagation: str(),
+      },
+      undefined,
+      ["name", "mountPath"],
+    ),
   ),
   livenessProbe: probe,
   readinessProbe: probe,
@@ -147,15 +155,21 @@ export const configurationSpecSchema: JSONSchemaProps = obj({
 
 /** TrafficTarget schema. */
 export const trafficTargetSchema: JSONSchemaProps = obj({
-  tag: str("Tag is optionally used to expose a dedicated url for referencing this target exclusively."),
-  revisionName: str("RevisionName of a specific revision to which to send this portion of traffic."),
+  tag: str(
+    "Tag is optionally used to expose a dedicated url for referencing this target exclusively.",
+  ),
+  revisionName: str(
+    "RevisionName of a specific revision to which to send this portion of traffic.",
+  ),
   configurationName: str(
     "ConfigurationName of a configuration to whose latest revision we will send this portion of traffic.",
   ),
   latestRevision: bool(
     "LatestRevision may be optionally provided to indicate that the latest ready Revision of the Configuration should be used for this traffic target.",
   ),
-  percent: int("Percent indicates that percentage based routing should be used and the value indicates the percent of traffic that is be routed to this Revision or Configuration."),
+  percent: int(
+    "Percent indicates that percentage based routing should be used and the value indicates the percent of traffic that is be routed to this Revision or Configuration.",
+  ),
   url: str("URL displays the URL for accessing named traffic targets."),
 }, "TrafficTarget holds a single entry of the routing table for a Route.");
 
@@ -168,7 +182,7 @@ const addressSchema: JSONSchemaProps = obj({
 
 const configurationStatusFields = {
   latestReadyRevisionName: str(
-    "LatestReadyRevisionName holds the name of the latest Revision stamped out from this Configuration that has had its \"Ready\" condition become \"True\".",
+    'LatestReadyRevisionName holds the name of the latest Revision stamped out from this Configuration that has had its "Ready" condition become "True".',
   ),
   latestCreatedRevisionName: str(
     "LatestCreatedRevisionName is the last revision that was created from this Configuration.",
@@ -182,7 +196,10 @@ const routeStatusFields = {
 
 /** RouteSpec schema. */
 export const routeSpecSchema: JSONSchemaProps = obj({
-  traffic: arr(trafficTargetSchema, "Traffic specifies how to distribute traffic over a collection of revisions and configurations."),
+  traffic: arr(
+    trafficTargetSchema,
+    "Traffic specifies how to distribute traffic over a collection of revisions and configurations.",
+  ),
 }, "RouteSpec holds the desired state of the Route (from the client).");
 
 /** Service spec schema (ConfigurationSpec + RouteSpec). */
@@ -194,7 +211,10 @@ export const serviceSpecSchema: JSONSchemaProps = obj({
 const containerStatus = obj({ name: str(), imageDigest: str() });
 
 /** Per-kind status schemas. */
-export const statusSchemas: Record<"Service" | "Configuration" | "Revision" | "Route", JSONSchemaProps> = {
+export const statusSchemas: Record<
+  "Service" | "Configuration" | "Revision" | "Route",
+  JSONSchemaProps
+> = {
   Service: duckStatus(
     { ...configurationStatusFields, ...routeStatusFields },
     "ServiceStatus represents the Status stanza of the Service resource.",
@@ -217,7 +237,11 @@ export const statusSchemas: Record<"Service" | "Configuration" | "Revision" | "R
 };
 
 /** Full top-level schema of one kind (apiVersion, kind, metadata, spec, status). */
-export function topLevelSchema(spec: JSONSchemaProps, status: JSONSchemaProps, description: string): JSONSchemaProps {
+export function topLevelSchema(
+  spec: JSONSchemaProps,
+  status: JSONSchemaProps,
+  description: string,
+): JSONSchemaProps {
   return obj({
     apiVersion: str(),
     kind: str(),
@@ -228,7 +252,10 @@ export function topLevelSchema(spec: JSONSchemaProps, status: JSONSchemaProps, d
 }
 
 /** The four serving v1 kinds' schemas. */
-export const servingV1Schemas: Record<"Service" | "Configuration" | "Revision" | "Route", JSONSchemaProps> = {
+export const servingV1Schemas: Record<
+  "Service" | "Configuration" | "Revision" | "Route",
+  JSONSchemaProps
+> = {
   Service: topLevelSchema(
     serviceSpecSchema,
     statusSchemas.Service,
@@ -237,7 +264,7 @@ export const servingV1Schemas: Record<"Service" | "Configuration" | "Revision" |
   Configuration: topLevelSchema(
     configurationSpecSchema,
     statusSchemas.Configuration,
-    "Configuration represents the \"floating HEAD\" of a linear history of Revisions.",
+    'Configuration represents the "floating HEAD" of a linear history of Revisions.',
   ),
   Revision: topLevelSchema(
     revisionSpecSchema,

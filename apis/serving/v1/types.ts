@@ -50,7 +50,13 @@ export interface ResourceRequirements {
 /** A probe (core/v1 Probe). */
 export interface Probe {
   /** HTTP GET handler. */
-  httpGet?: { path?: string; port?: number | string; host?: string; scheme?: string; httpHeaders?: { name: string; value: string }[] };
+  httpGet?: {
+    path?: string;
+    port?: number | string;
+    host?: string;
+    scheme?: string;
+    httpHeaders?: { name: string; value: string }[];
+  };
   /** TCP handler. */
   tcpSocket?: { port?: number | string; host?: string };
   /** Exec handler. */

@@ -110,7 +110,9 @@ function verifyLabelOwnerRef(
 
 function validateVisibilityLabel(labels: Record<string, string> | undefined) {
   const v = labels?.[VISIBILITY_LABEL];
-  if (v !== undefined && v !== VISIBILITY_CLUSTER_LOCAL) return errInvalidValue(v, VISIBILITY_LABEL);
+  if (v !== undefined && v !== VISIBILITY_CLUSTER_LOCAL) {
+    return errInvalidValue(v, VISIBILITY_LABEL);
+  }
   return undefined;
 }
 
@@ -125,10 +127,24 @@ function validateCreatorAndModifier(
   const o = oldAnns ?? {};
   const n = newAnns ?? {};
   if (o[CREATOR_ANNOTATION] !== n[CREATOR_ANNOTATION]) {
-    errs = also(errs, errInvalidValue(n[CREATOR_ANNOTATION] ?? "", CREATOR_ANNOTATION, "annotation value is immutable"));
+    errs = also(
+      errs,
+      errInvalidValue(
+        n[CREATOR_ANNOTATION] ?? "",
+        CREATOR_ANNOTATION,
+        "annotation value is immutable",
+      ),
+    );
   }
   if (semanticEqual(oldSpec, newSpec) && o[UPDATER_ANNOTATION] !== n[UPDATER_ANNOTATION]) {
-    errs = also(errs, errInvalidValue(n[UPDATER_ANNOTATION] ?? "", UPDATER_ANNOTATION, "annotation value is immutable"));
+    errs = also(
+      errs,
+      errInvalidValue(
+        n[UPDATER_ANNOTATION] ?? "",
+        UPDATER_ANNOTATION,
+        "annotation value is immutable",
+      ),
+    );
   }
   void ctx;
   return errs;
@@ -214,21 +230,32 @@ function validateVolumes(
   (vols ?? []).forEach((v, i) => {
     let e: FieldError | undefined;
     if (out.has(v.name)) e = errInvalidValue(v.name, "name");
-    const sources = Object.keys(v).filter((k) => k !== "name" && v[k] !== undefined && v[k] !== null);
+    const sources = Object.keys(v).filter((k) =>
+      k !== "name" && v[k] !== undefined && v[k] !== null
+    );
     if (sources.length === 0) {
-      e = also(e, errMissingOneOf("secret", "configMap", "projected", "emptyDir", "persistentVolumeClaim"));
+      e = also(
+        e,
+        errMissingOneOf("secret", "configMap", "projected", "emptyDir", "persistentVolumeClaim"),
+      );
     } else if (sources.length > 1) e = also(e, errMultipleOneOf(...sources));
     if (v.emptyDir && !featureOn(ctx.features, "kubernetes.podspec-volumes-emptydir")) {
       e = also(e, errDisallowedFields("emptyDir"));
     }
-    if (v.persistentVolumeClaim && !featureOn(ctx.features, "kubernetes.podspec-persistent-volume-claim")) {
+    if (
+      v.persistentVolumeClaim &&
+      !featureOn(ctx.features, "kubernetes.podspec-persistent-volume-claim")
+    ) {
       e = also(e, errDisallowedFields("persistentVolumeClaim"));
     }
     if (v.hostPath && !featureOn(ctx.features, "kubernetes.podspec-volumes-hostpath")) {
       e = also(e, errDisallowedFields("hostPath"));
     }
     if (!mounted.has(v.name)) {
-      e = also(e, new FieldError(`volume with name ${JSON.stringify(v.name)} not mounted`, ["name"]));
+      e = also(
+        e,
+        new FieldError(`volume with name ${JSON.stringify(v.name)} not mounted`, ["name"]),
+      );
     }
     errs = also(errs, e?.viaIndex(i));
     out.set(v.name, v);
@@ -264,19 +291,34 @@ function validateContainersPorts(containers: Container[]): [ContainerPort, Field
 function portValidation(ports: ContainerPort[] | undefined): FieldError | undefined {
   if (!ports) return undefined;
   if (ports.length > 1) {
-    return new FieldError("More than one container port is set", [CURRENT_FIELD], "Only a single port is allowed");
+    return new FieldError(
+      "More than one container port is set",
+      [CURRENT_FIELD],
+      "Only a single port is allowed",
+    );
   }
   let errs: FieldError | undefined;
   for (const p of ports) {
-    if (p.protocol && p.protocol !== "TCP") errs = also(errs, errInvalidValue(p.protocol, "protocol"));
+    if (p.protocol && p.protocol !== "TCP") {
+      errs = also(errs, errInvalidValue(p.protocol, "protocol"));
+    }
     if (p.hostIP) errs = also(errs, errDisallowedFields("hostIP"));
     if (p.hostPort) errs = also(errs, errDisallowedFields("hostPort"));
     if (p.containerPort !== 0 && (p.containerPort < 0 || p.containerPort > 65535)) {
       errs = also(errs, errOutOfBoundsValue(p.containerPort, 0, 65535, "containerPort"));
     }
-    if (RESERVED_PORTS.has(p.containerPort)) errs = also(errs, errInvalidValue(p.containerPort, "containerPort"));
+    if (RESERVED_PORTS.has(p.containerPort)) {
+      errs = also(errs, errInvalidValue(p.containerPort, "containerPort"));
+    }
     if (p.name && p.name !== "http1" && p.name !== "h2c") {
-      errs = also(errs, new FieldError(`Port name ${p.name} is not allowed`, [CURRENT_FIELD], "Name must be empty, or one of: 'h2c', 'http1'"));
+      errs = also(
+        errs,
+        new FieldError(
+          `Port name ${p.name} is not allowed`,
+          [CURRENT_FIELD],
+          "Name must be empty, or one of: 'h2c', 'http1'",
+        ),
+      );
     }
   }
   return errs;
@@ -292,10 +334,16 @@ function validateProbe(p: Probe | undefined, port: ContainerPort): FieldError | 
   const handlers: string[] = [];
   const checkPort = (kind: string, pp: number | string | undefined) => {
     if (typeof pp === "string" && pp !== "" && pp !== port.name) {
-      errs = also(errs, errInvalidValue(pp, `${kind}.port`, "Probe port must match container port"));
+      errs = also(
+        errs,
+        errInvalidValue(pp, `${kind}.port`, "Probe port must match container port"),
+      );
     }
     if (typeof pp === "number" && pp !== 0 && pp !== port.containerPort) {
-      errs = also(errs, errInvalidValue(portString(pp), `${kind}.port`, "May only probe containerPort"));
+      errs = also(
+        errs,
+        errInvalidValue(portString(pp), `${kind}.port`, "May only probe containerPort"),
+      );
     }
   };
   if (p.httpGet) {
@@ -311,8 +359,9 @@ function validateProbe(p: Probe | undefined, port: ContainerPort): FieldError | 
     handlers.push("grpc");
     checkPort("grpc", p.grpc.port);
   }
-  if (handlers.length === 0) errs = also(errs, errMissingOneOf("httpGet", "tcpSocket", "exec", "grpc"));
-  else if (handlers.length > 1) errs = also(errs, errMultipleOneOf(...handlers));
+  if (handlers.length === 0) {
+    errs = also(errs, errMissingOneOf("httpGet", "tcpSocket", "exec", "grpc"));
+  } else if (handlers.length > 1) errs = also(errs, errMultipleOneOf(...handlers));
   return errs;
 }
 
@@ -322,24 +371,39 @@ function validateReadinessProbe(p: Probe | undefined, port: ContainerPort): Fiel
   const period = p.periodSeconds ?? 0;
   if (period < 0) errs = also(errs, errOutOfBoundsValue(period, 0, MAX_INT32, "periodSeconds"));
   if ((p.initialDelaySeconds ?? 0) < 0) {
-    errs = also(errs, errOutOfBoundsValue(p.initialDelaySeconds, 0, MAX_INT32, "initialDelaySeconds"));
+    errs = also(
+      errs,
+      errOutOfBoundsValue(p.initialDelaySeconds, 0, MAX_INT32, "initialDelaySeconds"),
+    );
   }
   if ((p.successThreshold ?? 0) < 1) {
-    errs = also(errs, errOutOfBoundsValue(p.successThreshold ?? 0, 1, MAX_INT32, "successThreshold"));
+    errs = also(
+      errs,
+      errOutOfBoundsValue(p.successThreshold ?? 0, 1, MAX_INT32, "successThreshold"),
+    );
   }
   if (period === 0) {
     if (p.failureThreshold) {
-      errs = also(errs, errGeneric("failureThreshold is disallowed when periodSeconds is zero", "failureThreshold"));
+      errs = also(
+        errs,
+        errGeneric("failureThreshold is disallowed when periodSeconds is zero", "failureThreshold"),
+      );
     }
     if (p.timeoutSeconds) {
-      errs = also(errs, errGeneric("timeoutSeconds is disallowed when periodSeconds is zero", "timeoutSeconds"));
+      errs = also(
+        errs,
+        errGeneric("timeoutSeconds is disallowed when periodSeconds is zero", "timeoutSeconds"),
+      );
     }
   } else {
     if ((p.timeoutSeconds ?? 0) < 1) {
       errs = also(errs, errOutOfBoundsValue(p.timeoutSeconds ?? 0, 1, MAX_INT32, "timeoutSeconds"));
     }
     if ((p.failureThreshold ?? 0) < 1) {
-      errs = also(errs, errOutOfBoundsValue(p.failureThreshold ?? 0, 1, MAX_INT32, "failureThreshold"));
+      errs = also(
+        errs,
+        errOutOfBoundsValue(p.failureThreshold ?? 0, 1, MAX_INT32, "failureThreshold"),
+      );
     }
   }
   return errs;
@@ -392,7 +456,8 @@ function validateVolumeMounts(
   return errs;
 }
 
-const IMAGE_RE = /^(?:[a-zA-Z0-9.-]+(?::\d+)?\/)?[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*(?::[\w][\w.-]{0,127})?(?:@sha256:[a-f0-9]{64})?$/;
+const IMAGE_RE =
+  /^(?:[a-zA-Z0-9.-]+(?::\d+)?\/)?[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*(?::[\w][\w.-]{0,127})?(?:@sha256:[a-f0-9]{64})?$/;
 
 function validateContainerCommon(
   ctx: ApiContext,
@@ -400,14 +465,20 @@ function validateContainerCommon(
   volumes: Map<string, Volume>,
 ): FieldError | undefined {
   if (Object.keys(c).length === 0) return errMissingField(CURRENT_FIELD);
-  const bad = Object.entries(c).filter(([k, v]) => isSet(v) && !CONTAINER_ALLOWED.has(k)).map(([k]) => k);
+  const bad = Object.entries(c).filter(([k, v]) => isSet(v) && !CONTAINER_ALLOWED.has(k)).map((
+    [k],
+  ) => k);
   let errs: FieldError | undefined = bad.length ? errDisallowedFields(...bad.sort()) : undefined;
   errs = also(errs, via(validateEnv(ctx, c.env), "env"));
   if (!c.image) errs = also(errs, errMissingField("image"));
   else if (!IMAGE_RE.test(c.image)) {
     errs = also(
       errs,
-      new FieldError("Failed to parse image reference", ["image"], `image: ${JSON.stringify(c.image)}, error: could not parse reference: ${c.image}`),
+      new FieldError(
+        "Failed to parse image reference",
+        ["image"],
+        `image: ${JSON.stringify(c.image)}, error: could not parse reference: ${c.image}`,
+      ),
     );
   }
   const tmp = c.terminationMessagePolicy;
@@ -464,11 +535,17 @@ export function validatePodSpec(ctx: ApiContext, ps: RevisionSpec): FieldError |
       errs = also(errs, errMissingField("containers"));
       break;
     case 1:
-      errs = also(errs, validateUserContainer(ctx, containers[0], volumes, port)?.viaFieldIndex("containers", 0));
+      errs = also(
+        errs,
+        validateUserContainer(ctx, containers[0], volumes, port)?.viaFieldIndex("containers", 0),
+      );
       break;
     default:
       if (ctx.features["multi-container"] !== "Enabled") {
-        errs = also(errs, new FieldError(`multi-container is off, but found ${containers.length} containers`));
+        errs = also(
+          errs,
+          new FieldError(`multi-container is off, but found ${containers.length} containers`),
+        );
         break;
       }
       errs = also(errs, via(perr, "containers"));
@@ -496,10 +573,12 @@ export function validateRevisionSpec(ctx: ApiContext, rs: RevisionSpec): FieldEr
     errs = also(errs, errOutOfBoundsValue(t, 0, max, "timeoutSeconds"));
   }
   const timeout = t || ctx.defaults.revisionTimeoutSeconds;
-  for (const [k, v] of [
-    ["responseStartTimeoutSeconds", rs.responseStartTimeoutSeconds],
-    ["idleTimeoutSeconds", rs.idleTimeoutSeconds],
-  ] as const) {
+  for (
+    const [k, v] of [
+      ["responseStartTimeoutSeconds", rs.responseStartTimeoutSeconds],
+      ["idleTimeoutSeconds", rs.idleTimeoutSeconds],
+    ] as const
+  ) {
     if (v !== undefined && v !== 0 && (v < 0 || v > timeout)) {
       errs = also(errs, errOutOfBoundsValue(v, 0, timeout, k));
     }
@@ -510,7 +589,12 @@ export function validateRevisionSpec(ctx: ApiContext, rs: RevisionSpec): FieldEr
     if (cc < min || cc > ctx.defaults.containerConcurrencyMaxLimit) {
       errs = also(
         errs,
-        errOutOfBoundsValue(cc, min, ctx.defaults.containerConcurrencyMaxLimit, "containerConcurrency"),
+        errOutOfBoundsValue(
+          cc,
+          min,
+          ctx.defaults.containerConcurrencyMaxLimit,
+          "containerConcurrency",
+        ),
       );
     }
   }
@@ -526,17 +610,25 @@ export function validateRevisionName(
   if (generateName) {
     const msgs = nameIsDNS1035Label(generateName, true);
     if (msgs.length) {
-      return errInvalidValue(`not a DNS 1035 label prefix: ${goStringSlice(msgs)}`, "metadata.generateName");
+      return errInvalidValue(
+        `not a DNS 1035 label prefix: ${goStringSlice(msgs)}`,
+        "metadata.generateName",
+      );
     }
   }
   if (name) {
     const msgs = nameIsDNS1035Label(name, false);
-    if (msgs.length) return errInvalidValue(`not a DNS 1035 label: ${goStringSlice(msgs)}`, "metadata.name");
+    if (msgs.length) {
+      return errInvalidValue(`not a DNS 1035 label: ${goStringSlice(msgs)}`, "metadata.name");
+    }
     const pname = parent?.name ?? "";
     if (pname === "" && parent?.generateName) return errDisallowedFields("metadata.name");
     const prefix = `${pname}-`;
     if (!name.startsWith(prefix)) {
-      return errInvalidValue(`${JSON.stringify(name)} must have prefix ${JSON.stringify(prefix)}`, "metadata.name");
+      return errInvalidValue(
+        `${JSON.stringify(name)} must have prefix ${JSON.stringify(prefix)}`,
+        "metadata.name",
+      );
     }
   }
   return undefined;
@@ -550,7 +642,10 @@ export function validateRevisionTemplate(
 ): FieldError | undefined {
   return also(
     via(validateRevisionSpec(ctx, t.spec ?? {}), "spec"),
-    via(validateAutoscalingAnnotations(ctx.autoscaler, t.metadata?.annotations), "metadata.annotations"),
+    via(
+      validateAutoscalingAnnotations(ctx.autoscaler, t.metadata?.annotations),
+      "metadata.annotations",
+    ),
     validateRevisionName(t.metadata?.name, t.metadata?.generateName, parent),
   );
 }
@@ -598,14 +693,18 @@ export function validateTrafficTarget(
     const pinned = rev !== "";
     if (pinned === tt.latestRevision) {
       errs = errGeneric(
-        `may not set revisionName ${JSON.stringify(rev)} when latestRevision is ${tt.latestRevision}`,
+        `may not set revisionName ${
+          JSON.stringify(rev)
+        } when latestRevision is ${tt.latestRevision}`,
         "latestRevision",
       );
     }
   }
-  if (opts.defaultConfigName && cfg !== "") errs = also(errs, errDisallowedFields("configurationName"));
-  else if (rev !== "" && cfg !== "") errs = also(errs, errMultipleOneOf("revisionName", "configurationName"));
-  else if (rev !== "") {
+  if (opts.defaultConfigName && cfg !== "") {
+    errs = also(errs, errDisallowedFields("configurationName"));
+  } else if (rev !== "" && cfg !== "") {
+    errs = also(errs, errMultipleOneOf("revisionName", "configurationName"));
+  } else if (rev !== "") {
     const el = isQualifiedName(rev);
     if (el.length) errs = also(errs, errInvalidKeyName(rev, "revisionName", ...el));
   } else if (!opts.inSpec) errs = also(errs, errMissingField("revisionName"));
@@ -641,13 +740,19 @@ export function validateTrafficList(
     if (!tt.tag) return;
     const msgs = isDNS1035Label(tt.tag);
     if (msgs.length) {
-      errs = also(errs, errInvalidValue(`not a DNS 1035 label: ${goStringSlice(msgs)}`, "tag").viaIndex(i));
+      errs = also(
+        errs,
+        errInvalidValue(`not a DNS 1035 label: ${goStringSlice(msgs)}`, "tag").viaIndex(i),
+      );
     }
     const prev = tags.get(tt.tag);
     if (prev !== undefined) {
       errs = also(
         errs,
-        new FieldError(`Multiple definitions for ${JSON.stringify(tt.tag)}`, [`[${i}].tag`, `[${prev}].tag`]),
+        new FieldError(`Multiple definitions for ${JSON.stringify(tt.tag)}`, [
+          `[${i}].tag`,
+          `[${prev}].tag`,
+        ]),
       );
     } else tags.set(tt.tag, i);
   });
@@ -675,9 +780,10 @@ export function validateService(ctx: ApiContext, s: Service): FieldError | undef
     const manual = s.metadata.annotations?.[V1ALPHA1_MODE_ANNOTATION] === "manual";
     errs = also(
       errs,
-      manual
-        ? undefined
-        : via(validateRevisionTemplate(ctx, spec.template ?? { spec: {} }, s.metadata), "spec.template"),
+      manual ? undefined : via(
+        validateRevisionTemplate(ctx, spec.template ?? { spec: {} }, s.metadata),
+        "spec.template",
+      ),
       manual ? undefined : via(
         validateTrafficList(spec.traffic, { inSpec: true, defaultConfigName: true }),
         "spec.traffic",
@@ -688,7 +794,16 @@ export function validateService(ctx: ApiContext, s: Service): FieldError | undef
     const old = ctx.baseline as Service;
     errs = also(
       errs,
-      via(validateCreatorAndModifier(ctx, old.spec, s.spec, old.metadata.annotations, s.metadata.annotations), "metadata.annotations"),
+      via(
+        validateCreatorAndModifier(
+          ctx,
+          old.spec,
+          s.spec,
+          old.metadata.annotations,
+          s.metadata.annotations,
+        ),
+        "metadata.annotations",
+      ),
       via(verifyNameChange(s.spec?.template, old.spec?.template), "spec.template"),
     );
   }
@@ -704,17 +819,34 @@ export function validateConfiguration(ctx: ApiContext, c: Configuration): FieldE
     errs = also(
       validateObjectMetadata(ctx, c.metadata, false),
       via(
-        svc !== undefined ? verifyLabelOwnerRef(svc, SERVICE_LABEL, "Service", c.metadata.ownerReferences) : undefined,
+        svc !== undefined
+          ? verifyLabelOwnerRef(svc, SERVICE_LABEL, "Service", c.metadata.ownerReferences)
+          : undefined,
         "labels",
       ),
     )?.viaField("metadata");
-    errs = also(errs, via(validateRevisionTemplate(ctx, c.spec?.template ?? { spec: {} }, c.metadata), "spec.template"));
+    errs = also(
+      errs,
+      via(
+        validateRevisionTemplate(ctx, c.spec?.template ?? { spec: {} }, c.metadata),
+        "spec.template",
+      ),
+    );
   }
   if (isUpdate(ctx)) {
     const old = ctx.baseline as Configuration;
     errs = also(
       errs,
-      via(validateCreatorAndModifier(ctx, old.spec, c.spec, old.metadata.annotations, c.metadata.annotations), "metadata.annotations"),
+      via(
+        validateCreatorAndModifier(
+          ctx,
+          old.spec,
+          c.spec,
+          old.metadata.annotations,
+          c.metadata.annotations,
+        ),
+        "metadata.annotations",
+      ),
       via(verifyNameChange(c.spec?.template, old.spec?.template), "spec.template"),
     );
   }
@@ -731,21 +863,41 @@ export function validateRoute(ctx: ApiContext, r: Route): FieldError | undefined
       validateObjectMetadata(ctx, r.metadata, false),
       via(
         also(
-          svc !== undefined ? verifyLabelOwnerRef(svc, SERVICE_LABEL, "Service", r.metadata.ownerReferences) : undefined,
+          svc !== undefined
+            ? verifyLabelOwnerRef(svc, SERVICE_LABEL, "Service", r.metadata.ownerReferences)
+            : undefined,
           validateVisibilityLabel(labels),
         ),
         "labels",
       ),
     )?.viaField("metadata");
-    errs = also(errs, via(validateTrafficList(r.spec?.traffic, { inSpec: true, defaultConfigName: false }), "spec.traffic"));
+    errs = also(
+      errs,
+      via(
+        validateTrafficList(r.spec?.traffic, { inSpec: true, defaultConfigName: false }),
+        "spec.traffic",
+      ),
+    );
   } else if (r.status?.traffic) {
-    errs = via(validateTrafficList(r.status.traffic, { inSpec: false, defaultConfigName: false }), "status.traffic");
+    errs = via(
+      validateTrafficList(r.status.traffic, { inSpec: false, defaultConfigName: false }),
+      "status.traffic",
+    );
   }
   if (isUpdate(ctx)) {
     const old = ctx.baseline as Route;
     errs = also(
       errs,
-      via(validateCreatorAndModifier(ctx, old.spec, r.spec, old.metadata.annotations, r.metadata.annotations), "metadata.annotations"),
+      via(
+        validateCreatorAndModifier(
+          ctx,
+          old.spec,
+          r.spec,
+          old.metadata.annotations,
+          r.metadata.annotations,
+        ),
+        "metadata.annotations",
+      ),
     );
   }
   return errs;
@@ -761,7 +913,12 @@ export function validateRevision(ctx: ApiContext, r: Revision): FieldError | und
       validateObjectMetadata(ctx, r.metadata, true),
       via(
         cfg !== undefined
-          ? verifyLabelOwnerRef(cfg, CONFIGURATION_LABEL, "Configuration", r.metadata.ownerReferences)
+          ? verifyLabelOwnerRef(
+            cfg,
+            CONFIGURATION_LABEL,
+            "Configuration",
+            r.metadata.ownerReferences,
+          )
           : undefined,
         "labels",
       ),
@@ -771,7 +928,14 @@ export function validateRevision(ctx: ApiContext, r: Revision): FieldError | und
   if (isUpdate(ctx)) {
     const old = ctx.baseline as Revision;
     if (!semanticEqual(old.spec, r.spec)) {
-      errs = also(errs, new FieldError("Immutable fields changed (-old +new)", ["spec"], shortDiff(old.spec, r.spec)));
+      errs = also(
+        errs,
+        new FieldError(
+          "Immutable fields changed (-old +new)",
+          ["spec"],
+          shortDiff(old.spec, r.spec),
+        ),
+      );
     }
   }
   return errs;

@@ -37,7 +37,9 @@ import {
 const MODES: ServiceMode[] = ["runLatest", "release", "manual", "pinned"];
 
 /** Validates the v1alpha1 oneOf and mode fields (v0.5 `service_validation.go`). */
-export function validateV1alpha1ServiceSpec(spec: V1alpha1ServiceSpec | undefined): FieldError | undefined {
+export function validateV1alpha1ServiceSpec(
+  spec: V1alpha1ServiceSpec | undefined,
+): FieldError | undefined {
   const s = spec ?? {};
   const set = MODES.filter((m) => s[m] !== undefined && s[m] !== null);
   let errs: FieldError | undefined;
@@ -56,7 +58,10 @@ export function validateV1alpha1ServiceSpec(spec: V1alpha1ServiceSpec | undefine
       if (r === RELEASE_LATEST_REVISION_KEYWORD) return;
       const msgs = isDNS1035Label(r);
       if (msgs.length) {
-        re = also(re, errInvalidArrayValue(`not a DNS 1035 label: ${goStringSlice(msgs)}`, "revisions", i));
+        re = also(
+          re,
+          errInvalidArrayValue(`not a DNS 1035 label: ${goStringSlice(msgs)}`, "revisions", i),
+        );
       }
     });
     const p = rt.rolloutPercent ?? 0;
@@ -79,7 +84,8 @@ export function validateV1alpha1ServiceSpec(spec: V1alpha1ServiceSpec | undefine
 
 function templateUp(t: V1alpha1RevisionTemplateSpec | undefined): RevisionTemplateSpec {
   const tt = deepCopy(t ?? { spec: {} });
-  const { container, containers, concurrencyModel: _cm, servingState: _ss, ...rest } = tt.spec ?? {};
+  const { container, containers, concurrencyModel: _cm, servingState: _ss, ...rest } = tt.spec ??
+    {};
   const out: RevisionTemplateSpec = { spec: { ...rest } };
   if (tt.metadata && Object.keys(tt.metadata).length) out.metadata = tt.metadata;
   if (containers?.length) out.spec.containers = containers;
@@ -175,7 +181,8 @@ export function serviceToV1alpha1(obj: Service): V1alpha1Service {
   };
   const traffic = o.spec?.traffic ?? [];
   let spec: V1alpha1ServiceSpec | undefined;
-  const isLatest = (t: TrafficTarget) => t.latestRevision === true || (!t.revisionName && !t.configurationName);
+  const isLatest = (t: TrafficTarget) =>
+    t.latestRevision === true || (!t.revisionName && !t.configurationName);
   if (mode === "manual") spec = { manual: {} };
   else if (mode === "pinned" && traffic.length === 1 && traffic[0].revisionName) {
     spec = { pinned: { revisionName: traffic[0].revisionName, configuration } };
@@ -183,15 +190,18 @@ export function serviceToV1alpha1(obj: Service): V1alpha1Service {
     const cur = traffic.find((t) => t.tag === "current");
     const cand = traffic.find((t) => t.tag === "candidate");
     if (cur) {
-      const name = (t: TrafficTarget) => isLatest(t) ? RELEASE_LATEST_REVISION_KEYWORD : t.revisionName!;
+      const name = (t: TrafficTarget) =>
+        isLatest(t) ? RELEASE_LATEST_REVISION_KEYWORD : t.revisionName!;
       const revisions = cand ? [name(cur), name(cand)] : [name(cur)];
       const release: V1alpha1ServiceSpec["release"] = { revisions, configuration };
       if (cand?.percent) release.rolloutPercent = cand.percent;
       spec = { release };
     }
   } else if (
-    (mode === "runLatest" || mode === undefined) && traffic.length === 1 &&
-    traffic[0].percent === 100 && isLatest(traffic[0]) && !traffic[0].tag
+    (mode === "runLatest" || mode === undefined) &&
+    (traffic.length === 0 ||
+      (traffic.length === 1 && traffic[0].percent === 100 && isLatest(traffic[0]) &&
+        !traffic[0].tag))
   ) {
     spec = { runLatest: { configuration } };
   }

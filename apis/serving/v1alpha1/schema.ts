@@ -40,10 +40,16 @@ export const v1alpha1ServiceSpecSchema: JSONSchemaProps = obj({
   ),
   release: obj({
     revisions: arr(str(), "Revisions is an ordered list of 1 or 2 revisions; @latest is allowed."),
-    rolloutPercent: int("RolloutPercent is the percent of traffic for the second revision (0..99)."),
+    rolloutPercent: int(
+      "RolloutPercent is the percent of traffic for the second revision (0..99).",
+    ),
     configuration: v1alpha1Configuration,
   }, "Release enables gradual promotion of new revisions."),
-  manual: { type: "object", description: "Manual mode: the Service stops managing its Route and Configuration.", "x-kubernetes-preserve-unknown-fields": true },
+  manual: {
+    type: "object",
+    description: "Manual mode: the Service stops managing its Route and Configuration.",
+    "x-kubernetes-preserve-unknown-fields": true,
+  },
   template: v1alpha1Template,
   traffic: arr(trafficTargetSchema),
 }, "ServiceSpec (v1alpha1): exactly one of runLatest, pinned, release, manual.");

@@ -6,7 +6,9 @@ import { failOnce, tableTest } from "../../table.ts";
 
 const NOW = new Date("2026-01-01T00:00:00Z");
 
-function config(opts: { gen?: number; byo?: string; status?: Configuration["status"] } = {}): Configuration {
+function config(
+  opts: { gen?: number; byo?: string; status?: Configuration["status"] } = {},
+): Configuration {
   return {
     apiVersion: "serving.knative.dev/v1",
     kind: "Configuration",
@@ -21,7 +23,12 @@ function config(opts: { gen?: number; byo?: string; status?: Configuration["stat
   };
 }
 
-const cond = (type: string, status: Condition["status"], reason?: string, message?: string): Condition => {
+const cond = (
+  type: string,
+  status: Condition["status"],
+  reason?: string,
+  message?: string,
+): Condition => {
   const c: Condition = { type, status };
   if (reason) c.reason = reason;
   if (message) c.message = message;
@@ -35,7 +42,10 @@ function rev(gen: number, ready?: Condition, byo?: string): Revision {
   return r;
 }
 
-const withStatus = (c: Configuration, status: Configuration["status"]): KubeObject => ({ ...c, status });
+const withStatus = (c: Configuration, status: Configuration["status"]): KubeObject => ({
+  ...c,
+  status,
+});
 
 tableTest(configurationPlugin, [
   {
@@ -55,7 +65,13 @@ tableTest(configurationPlugin, [
     name: "the Revision becomes ready: latestReady, Ready and the events",
     key: "ns/foo",
     objects: [
-      config({ status: { observedGeneration: 1, latestCreatedRevisionName: "foo-00001", conditions: [cond("Ready", "Unknown")] } }),
+      config({
+        status: {
+          observedGeneration: 1,
+          latestCreatedRevisionName: "foo-00001",
+          conditions: [cond("Ready", "Unknown")],
+        },
+      }),
       rev(1, cond("Ready", "True")),
     ],
     wantEvents: [
@@ -73,21 +89,44 @@ tableTest(configurationPlugin, [
     name: "the Revision fails: RevisionFailed with its message",
     key: "ns/foo",
     objects: [
-      config({ status: { observedGeneration: 1, latestCreatedRevisionName: "foo-00001", conditions: [cond("Ready", "Unknown")] } }),
-      rev(1, cond("Ready", "False", "ContainerMissing", 'Unable to fetch image "img:1": not found')),
+      config({
+        status: {
+          observedGeneration: 1,
+          latestCreatedRevisionName: "foo-00001",
+          conditions: [cond("Ready", "Unknown")],
+        },
+      }),
+      rev(
+        1,
+        cond("Ready", "False", "ContainerMissing", 'Unable to fetch image "img:1": not found'),
+      ),
     ],
     wantEvents: ['Warning LatestCreatedFailed Latest created revision "foo-00001" has failed'],
     wantStatusUpdates: [withStatus(config(), {
       observedGeneration: 1,
       latestCreatedRevisionName: "foo-00001",
-      conditions: [cond("Ready", "False", "RevisionFailed", 'Revision "foo-00001" failed with message: Unable to fetch image "img:1": not found.')],
+      conditions: [
+        cond(
+          "Ready",
+          "False",
+          "RevisionFailed",
+          'Revision "foo-00001" failed with message: Unable to fetch image "img:1": not found.',
+        ),
+      ],
     })],
   },
   {
     name: "the latest ready Revision fails",
     key: "ns/foo",
     objects: [
-      config({ status: { observedGeneration: 1, latestCreatedRevisionName: "foo-00001", latestReadyRevisionName: "foo-00001", conditions: [cond("Ready", "True")] } }),
+      config({
+        status: {
+          observedGeneration: 1,
+          latestCreatedRevisionName: "foo-00001",
+          latestReadyRevisionName: "foo-00001",
+          conditions: [cond("Ready", "True")],
+        },
+      }),
       rev(1, cond("Ready", "False", "ExitCode1", "Container failed with: boom")),
     ],
     wantEvents: ['Warning LatestReadyFailed Latest ready revision "foo-00001" has failed'],
@@ -95,7 +134,14 @@ tableTest(configurationPlugin, [
       observedGeneration: 1,
       latestCreatedRevisionName: "foo-00001",
       latestReadyRevisionName: "foo-00001",
-      conditions: [cond("Ready", "False", "RevisionFailed", 'Revision "foo-00001" failed with message: Container failed with: boom.')],
+      conditions: [
+        cond(
+          "Ready",
+          "False",
+          "RevisionFailed",
+          'Revision "foo-00001" failed with message: Container failed with: boom.',
+        ),
+      ],
     })],
   },
   {
@@ -103,7 +149,15 @@ tableTest(configurationPlugin, [
     key: "ns/foo",
     now: NOW,
     objects: [
-      config({ gen: 2, status: { observedGeneration: 1, latestCreatedRevisionName: "foo-00001", latestReadyRevisionName: "foo-00001", conditions: [cond("Ready", "True")] } }),
+      config({
+        gen: 2,
+        status: {
+          observedGeneration: 1,
+          latestCreatedRevisionName: "foo-00001",
+          latestReadyRevisionName: "foo-00001",
+          conditions: [cond("Ready", "True")],
+        },
+      }),
       rev(1, cond("Ready", "True")),
     ],
     wantCreates: [makeRevision(config({ gen: 2 }), NOW)],
@@ -119,7 +173,15 @@ tableTest(configurationPlugin, [
     name: "NAME-00002 becomes ready",
     key: "ns/foo",
     objects: [
-      config({ gen: 2, status: { observedGeneration: 2, latestCreatedRevisionName: "foo-00002", latestReadyRevisionName: "foo-00001", conditions: [cond("Ready", "Unknown")] } }),
+      config({
+        gen: 2,
+        status: {
+          observedGeneration: 2,
+          latestCreatedRevisionName: "foo-00002",
+          latestReadyRevisionName: "foo-00001",
+          conditions: [cond("Ready", "Unknown")],
+        },
+      }),
       rev(1, cond("Ready", "True")),
       rev(2, cond("Ready", "True")),
     ],
@@ -136,11 +198,21 @@ tableTest(configurationPlugin, [
     key: "ns/foo",
     objects: [
       config({ byo: "foo-mine" }),
-      { ...rev(1, undefined, "foo-mine"), metadata: { ...rev(1, undefined, "foo-mine").metadata, ownerReferences: [] } },
+      {
+        ...rev(1, undefined, "foo-mine"),
+        metadata: { ...rev(1, undefined, "foo-mine").metadata, ownerReferences: [] },
+      },
     ],
     wantStatusUpdates: [withStatus(config({ byo: "foo-mine" }), {
       observedGeneration: 1,
-      conditions: [cond("Ready", "False", "RevisionFailed", 'Revision creation failed with message: revisions.serving.knative.dev "foo-mine" already exists.')],
+      conditions: [
+        cond(
+          "Ready",
+          "False",
+          "RevisionFailed",
+          'Revision creation failed with message: revisions.serving.knative.dev "foo-mine" already exists.',
+        ),
+      ],
     })],
   },
   {
@@ -160,7 +232,15 @@ tableTest(configurationPlugin, [
     name: "the latest ready Revision was deleted",
     key: "ns/foo",
     objects: [
-      config({ gen: 2, status: { observedGeneration: 2, latestCreatedRevisionName: "foo-00002", latestReadyRevisionName: "foo-00001", conditions: [cond("Ready", "Unknown")] } }),
+      config({
+        gen: 2,
+        status: {
+          observedGeneration: 2,
+          latestCreatedRevisionName: "foo-00002",
+          latestReadyRevisionName: "foo-00001",
+          conditions: [cond("Ready", "Unknown")],
+        },
+      }),
       rev(2),
     ],
     wantStatusUpdates: [withStatus(config({ gen: 2 }), {
@@ -184,7 +264,14 @@ tableTest(configurationPlugin, [
     ],
     wantStatusUpdates: [withStatus(config(), {
       observedGeneration: 1,
-      conditions: [cond("Ready", "False", "RevisionFailed", "Revision creation failed with message: quota exceeded.")],
+      conditions: [
+        cond(
+          "Ready",
+          "False",
+          "RevisionFailed",
+          "Revision creation failed with message: quota exceeded.",
+        ),
+      ],
     })],
   },
 ]);

@@ -1,3 +1,4 @@
+import assert from "node:assert/strict";
 import type { Condition, KubeObject } from "../../../runtime/mod.ts";
 import type { PodAutoscaler, Revision } from "../../../apis/mod.ts";
 import {
@@ -10,6 +11,7 @@ import {
   BUILD_REF_ANNOTATION,
   createRevisionPlugin,
   type DeploymentInputs,
+  exitMessage,
   makeDeployment,
   makeFluentdConfigMap,
   makePA,
@@ -32,21 +34,39 @@ const INPUTS: DeploymentInputs = {
   enableServiceLinks: undefined,
 };
 
+const OBSERVABILITY = {
+  "logging.enable-var-log-collection": "true",
+  "logging.fluentd-sidecar-image": "fluentd:v1",
+  "logging.fluentd-sidecar-output-config": "<match **>\n  @type stdout\n</match>\n",
+  "logging.revision-url-template": "http://logs/?rev=${REVISION_UID}",
+  "profiling.enable": "true",
+};
+
 /** A registry stub: `reg.example.com/app:v1` exists, anything else is unknown. */
 const registryFetch: typeof fetch = (input, init) => {
   const url = String(input);
   const method = init?.method ?? "GET";
   if (url === "https://reg.example.com/v2/app/manifests/v1") {
-    return Promise.resolve(new Response(null, { status: 200, headers: { "Docker-Content-Digest": DIGEST } }));
+    return Promise.resolve(
+      new Response(null, { status: 200, headers: { "Docker-Content-Digest": DIGEST } }),
+    );
   }
-  const body = method === "HEAD" ? null : JSON.stringify({ errors: [{ code: "MANIFEST_UNKNOWN", message: "manifest unknown" }] });
+  const body = method === "HEAD"
+    ? null
+    : JSON.stringify({ errors: [{ code: "MANIFEST_UNKNOWN", message: "manifest unknown" }] });
   return Promise.resolve(new Response(body, { status: 404, statusText: "Not Found" }));
 };
 
 const offline = createRevisionPlugin({ resolveDigests: false });
 const online = createRevisionPlugin({ fetch: registryFetch });
 
-const cond = (type: string, status: Condition["status"], reason?: string, message?: string, severity?: string): Condition => {
+const cond = (
+  type: string,
+  status: Condition["status"],
+  reason?: string,
+  message?: string,
+  severity?: string,
+): Condition => {
   const c: Condition = { type, status };
   if (severity) c.severity = severity;
   if (reason) c.reason = reason;
@@ -54,7 +74,9 @@ const cond = (type: string, status: Condition["status"], reason?: string, messag
   return c;
 };
 
-function rev(opts: { image?: string; annotations?: Record<string, string>; status?: Revision["status"] } = {}): Revision {
+function rev(
+  opts: { image?: string; annotations?: Record<string, string>; status?: Revision["status"] } = {},
+): Revision {
   return {
     apiVersion: "serving.knative.dev/v1",
     kind: "Revision",
@@ -116,7 +138,10 @@ const readyPA = (r: Revision) =>
     ],
   });
 
-const unreachable = (p: PodAutoscaler): PodAutoscaler => ({ ...p, spec: { ...p.spec, reachability: "Unreachable" } });
+const unreachable = (p: PodAutoscaler): PodAutoscaler => ({
+  ...p,
+  spec: { ...p.spec, reachability: "Unreachable" },
+});
 
 const TIMED_OUT = 'ReplicaSet "hello-00001-deployment-5d8f" has timed out progressing.';
 const stuckPA = () =>
@@ -137,7 +162,24 @@ const queuedPA = () =>
     conditions: [cond("Ready", "Unknown", "Queued", "q"), cond("Active", "Unknown", "Queued", "q")],
   });
 
-const withStatus = (r: Revision, status: Revision["status"]): KubeObject => ({ ...r, status: { observedGeneration: 1, ...status } });
+function withAnnotation(d: KubeObject): KubeObject {
+  return {
+    ...d,
+    metadata: {
+      ...d.metadata,
+      annotations: { ...d.metadata.annotations, "deployment.kubernetes.io/revision": "1" },
+    },
+  };
+}
+
+function withReplicas(d: KubeObject, replicas: number): KubeObject {
+  return { ...d, spec: { ...(d.spec as Record<string, unknown>), replicas } };
+}
+
+const withStatus = (r: Revision, status: Revision["status"]): KubeObject => ({
+  ...r,
+  status: { observedGeneration: 1, ...status },
+});
 
 const progressing = (status: string, reason: string, message: string) => ({
   replicas: 1,
@@ -190,14 +232,19 @@ tableTest(offline, [
     })],
   },
   {
-    name: "a Deployment that cannot progress: ProgressDeadlineExceeded with the Deployment's message",
+    name:
+      "a Deployment that cannot progress: ProgressDeadlineExceeded with the Deployment's message",
     key: "default/hello-00001",
     config: CONFIG,
     objects: [
       rev({ status: resolved() }),
       deployment(
         rev({ status: resolved() }),
-        progressing("False", "ProgressDeadlineExceeded", 'ReplicaSet "hello-00001-deployment-5d8f" has timed out progressing.'),
+        progressing(
+          "False",
+          "ProgressDeadlineExceeded",
+          'ReplicaSet "hello-00001-deployment-5d8f" has timed out progressing.',
+        ),
       ),
       stuckPA(),
     ],
@@ -207,10 +254,26 @@ tableTest(offline, [
       actualReplicas: 0,
       desiredReplicas: 1,
       conditions: [
-        cond("Active", "False", "ProgressDeadlineExceeded", 'ReplicaSet "hello-00001-deployment-5d8f" has timed out progressing.', "Info"),
+        cond(
+          "Active",
+          "False",
+          "ProgressDeadlineExceeded",
+          'ReplicaSet "hello-00001-deployment-5d8f" has timed out progressing.',
+          "Info",
+        ),
         cond("ContainerHealthy", "Unknown"),
-        cond("Ready", "False", "ProgressDeadlineExceeded", 'ReplicaSet "hello-00001-deployment-5d8f" has timed out progressing.'),
-        cond("ResourcesAvailable", "False", "ProgressDeadlineExceeded", 'ReplicaSet "hello-00001-deployment-5d8f" has timed out progressing.'),
+        cond(
+          "Ready",
+          "False",
+          "ProgressDeadlineExceeded",
+          'ReplicaSet "hello-00001-deployment-5d8f" has timed out progressing.',
+        ),
+        cond(
+          "ResourcesAvailable",
+          "False",
+          "ProgressDeadlineExceeded",
+          'ReplicaSet "hello-00001-deployment-5d8f" has timed out progressing.',
+        ),
       ],
     })],
   },
@@ -225,11 +288,19 @@ tableTest(offline, [
       {
         apiVersion: "v1",
         kind: "Pod",
-        metadata: { name: "hello-00001-deployment-abc", namespace: "default", labels: { "serving.knative.dev/revisionUID": "rev-uid" } },
+        metadata: {
+          name: "hello-00001-deployment-abc",
+          namespace: "default",
+          labels: { "serving.knative.dev/revisionUID": "rev-uid" },
+        },
         status: {
           containerStatuses: [
             { name: "queue-proxy", state: { running: {} } },
-            { name: "user-container", state: { waiting: { reason: "CrashLoopBackOff" } }, lastState: { terminated: { exitCode: 1, reason: "Error" } } },
+            {
+              name: "user-container",
+              state: { waiting: { reason: "CrashLoopBackOff" } },
+              lastState: { terminated: { exitCode: 1, reason: "Error" } },
+            },
           ],
         },
       },
@@ -239,9 +310,156 @@ tableTest(offline, [
       ...resolved(),
       conditions: [
         cond("Active", "Unknown", "Queued", "q", "Info"),
-        cond("ContainerHealthy", "False", "ExitCode1", "Container failed with: container exited with code 1 (Error)"),
-        cond("Ready", "False", "ExitCode1", "Container failed with: container exited with code 1 (Error)"),
+        cond(
+          "ContainerHealthy",
+          "False",
+          "ExitCode1",
+          "Container failed with: container exited with code 1 (Error)",
+        ),
+        cond(
+          "Ready",
+          "False",
+          "ExitCode1",
+          "Container failed with: container exited with code 1 (Error)",
+        ),
         cond("ResourcesAvailable", "True"),
+      ],
+    })],
+  },
+  {
+    name:
+      "an image that cannot be pulled, after the progress deadline: the waiting reason and message",
+    key: "default/hello-00001",
+    config: CONFIG,
+    objects: [
+      rev({ status: resolved() }),
+      deployment(
+        rev({ status: resolved() }),
+        progressing("False", "ProgressDeadlineExceeded", TIMED_OUT),
+      ),
+      stuckPA(),
+      {
+        apiVersion: "v1",
+        kind: "Pod",
+        metadata: {
+          name: "hello-00001-deployment-abc",
+          namespace: "default",
+          labels: { "serving.knative.dev/revisionUID": "rev-uid" },
+        },
+        status: {
+          containerStatuses: [{
+            name: "user-container",
+            state: {
+              waiting: {
+                reason: "ImagePullBackOff",
+                message: 'Back-off pulling image "reg.example.com/app:v1"',
+              },
+            },
+          }],
+        },
+      },
+    ],
+    wantUpdates: [unreachable(stuckPA())],
+    wantStatusUpdates: [withStatus(rev(), {
+      ...resolved(),
+      actualReplicas: 0,
+      desiredReplicas: 1,
+      conditions: [
+        cond("Active", "False", "ProgressDeadlineExceeded", TIMED_OUT, "Info"),
+        cond("ContainerHealthy", "Unknown"),
+        cond(
+          "Ready",
+          "False",
+          "ImagePullBackOff",
+          'Back-off pulling image "reg.example.com/app:v1"',
+        ),
+        cond(
+          "ResourcesAvailable",
+          "False",
+          "ImagePullBackOff",
+          'Back-off pulling image "reg.example.com/app:v1"',
+        ),
+      ],
+    })],
+  },
+  {
+    name: "an unschedulable pod",
+    key: "default/hello-00001",
+    config: CONFIG,
+    objects: [
+      rev({ status: resolved() }),
+      deployment(rev({ status: resolved() }), progressing("True", "ReplicaSetUpdated", "")),
+      queuedPA(),
+      {
+        apiVersion: "v1",
+        kind: "Pod",
+        metadata: {
+          name: "hello-00001-deployment-abc",
+          namespace: "default",
+          labels: { "serving.knative.dev/revisionUID": "rev-uid" },
+        },
+        status: {
+          conditions: [{
+            type: "PodScheduled",
+            status: "False",
+            reason: "Unschedulable",
+            message: "0/1 nodes are available: 1 Insufficient cpu.",
+          }],
+        },
+      },
+    ],
+    wantUpdates: [unreachable(queuedPA())],
+    wantStatusUpdates: [withStatus(rev(), {
+      ...resolved(),
+      conditions: [
+        cond("Active", "Unknown", "Queued", "q", "Info"),
+        cond("ContainerHealthy", "Unknown"),
+        cond("Ready", "False", "Unschedulable", "0/1 nodes are available: 1 Insufficient cpu."),
+        cond(
+          "ResourcesAvailable",
+          "False",
+          "Unschedulable",
+          "0/1 nodes are available: 1 Insufficient cpu.",
+        ),
+      ],
+    })],
+  },
+  {
+    name: "annotations added by the deployment controller are not drift",
+    key: "default/hello-00001",
+    config: CONFIG,
+    objects: [
+      rev({ status: resolved() }),
+      withAnnotation(deployment(rev({ status: resolved() }))),
+      pa(rev({ status: resolved() })),
+    ],
+    wantStatusUpdates: [withStatus(rev(), {
+      ...resolved(),
+      conditions: [
+        cond("Active", "Unknown", "Deploying", undefined, "Info"),
+        cond("ContainerHealthy", "Unknown"),
+        cond("Ready", "Unknown", "Deploying"),
+        cond("ResourcesAvailable", "Unknown", "Deploying"),
+      ],
+    })],
+  },
+  {
+    name: "an outdated Deployment spec is updated, keeping foreign annotations and the replicas",
+    key: "default/hello-00001",
+    config: CONFIG,
+    objects: [
+      rev({ status: resolved() }),
+      withReplicas(withAnnotation(deployment(rev({ image: "old:v0", status: resolved() }))), 3),
+      pa(rev({ status: resolved() })),
+    ],
+    wantUpdates: [withReplicas(withAnnotation(deployment(rev({ status: resolved() }))), 3)],
+    wantStatusUpdates: [withStatus(rev(), {
+      ...resolved(),
+      conditions: [
+        cond("Active", "Unknown", "Deploying", undefined, "Info"),
+        cond("ContainerHealthy", "Unknown"),
+        cond("Ready", "Unknown", "Deploying"),
+        cond("ResourcesAvailable", "Unknown", "Deploying"),
       ],
     })],
   },
@@ -249,15 +467,30 @@ tableTest(offline, [
     name: "a Deployment we do not own",
     key: "default/hello-00001",
     config: CONFIG,
-    objects: [rev({ status: resolved() }), deployment(rev({ status: resolved() }), undefined, false)],
+    objects: [
+      rev({ status: resolved() }),
+      deployment(rev({ status: resolved() }), undefined, false),
+    ],
     wantErr: true,
-    wantEvents: ['Warning InternalError revision: "hello-00001" does not own Deployment: "hello-00001-deployment"'],
+    wantEvents: [
+      'Warning InternalError revision: "hello-00001" does not own Deployment: "hello-00001-deployment"',
+    ],
     wantStatusUpdates: [withStatus(rev(), {
       ...resolved(),
       conditions: [
         cond("ContainerHealthy", "Unknown"),
-        cond("Ready", "False", "NotOwned", 'There is an existing Deployment "hello-00001-deployment" that we do not own.'),
-        cond("ResourcesAvailable", "False", "NotOwned", 'There is an existing Deployment "hello-00001-deployment" that we do not own.'),
+        cond(
+          "Ready",
+          "False",
+          "NotOwned",
+          'There is an existing Deployment "hello-00001-deployment" that we do not own.',
+        ),
+        cond(
+          "ResourcesAvailable",
+          "False",
+          "NotOwned",
+          'There is an existing Deployment "hello-00001-deployment" that we do not own.',
+        ),
       ],
     })],
   },
@@ -266,53 +499,137 @@ tableTest(offline, [
     key: "default/hello-00001",
     config: CONFIG,
     objects: [
-      rev({ annotations: { [BUILD_REF_ANNOTATION]: '{"apiVersion":"tekton.dev/v1","kind":"TaskRun","name":"build-1"}' } }),
-      { apiVersion: "tekton.dev/v1", kind: "TaskRun", metadata: { name: "build-1", namespace: "default" }, status: { conditions: [{ type: "Succeeded", status: "Unknown", reason: "Running" }] } },
+      rev({
+        annotations: {
+          [BUILD_REF_ANNOTATION]:
+            '{"apiVersion":"tekton.dev/v1","kind":"TaskRun","name":"build-1"}',
+        },
+      }),
+      {
+        apiVersion: "tekton.dev/v1",
+        kind: "TaskRun",
+        metadata: { name: "build-1", namespace: "default" },
+        status: { conditions: [{ type: "Succeeded", status: "Unknown", reason: "Running" }] },
+      },
     ],
     wantRequeueAfter: 5000,
-    wantStatusUpdates: [withStatus(rev({ annotations: { [BUILD_REF_ANNOTATION]: '{"apiVersion":"tekton.dev/v1","kind":"TaskRun","name":"build-1"}' } }), {
-      conditions: [
-        cond("BuildSucceeded", "Unknown", "Building", 'Waiting for build TaskRun "build-1" to complete.', "Info"),
-        cond("ContainerHealthy", "Unknown"),
-        cond("Ready", "Unknown", "Building", 'Waiting for build TaskRun "build-1" to complete.'),
-        cond("ResourcesAvailable", "Unknown", "Building", 'Waiting for build TaskRun "build-1" to complete.'),
-      ],
-    })],
+    wantStatusUpdates: [
+      withStatus(
+        rev({
+          annotations: {
+            [BUILD_REF_ANNOTATION]:
+              '{"apiVersion":"tekton.dev/v1","kind":"TaskRun","name":"build-1"}',
+          },
+        }),
+        {
+          conditions: [
+            cond(
+              "BuildSucceeded",
+              "Unknown",
+              "Building",
+              'Waiting for build TaskRun "build-1" to complete.',
+              "Info",
+            ),
+            cond("ContainerHealthy", "Unknown"),
+            cond(
+              "Ready",
+              "Unknown",
+              "Building",
+              'Waiting for build TaskRun "build-1" to complete.',
+            ),
+            cond(
+              "ResourcesAvailable",
+              "Unknown",
+              "Building",
+              'Waiting for build TaskRun "build-1" to complete.',
+            ),
+          ],
+        },
+      ),
+    ],
   },
   {
     name: "a failed build fails the Revision",
     key: "default/hello-00001",
     config: CONFIG,
     objects: [
-      rev({ annotations: { [BUILD_REF_ANNOTATION]: '{"apiVersion":"tekton.dev/v1","kind":"TaskRun","name":"build-1"}' } }),
-      { apiVersion: "tekton.dev/v1", kind: "TaskRun", metadata: { name: "build-1", namespace: "default" }, status: { conditions: [{ type: "Succeeded", status: "False", reason: "Failed", message: 'step "build" exited with code 2' }] } },
+      rev({
+        annotations: {
+          [BUILD_REF_ANNOTATION]:
+            '{"apiVersion":"tekton.dev/v1","kind":"TaskRun","name":"build-1"}',
+        },
+      }),
+      {
+        apiVersion: "tekton.dev/v1",
+        kind: "TaskRun",
+        metadata: { name: "build-1", namespace: "default" },
+        status: {
+          conditions: [{
+            type: "Succeeded",
+            status: "False",
+            reason: "Failed",
+            message: 'step "build" exited with code 2',
+          }],
+        },
+      },
     ],
-    wantEvents: ['Warning BuildFailed Build TaskRun "build-1" failed: step "build" exited with code 2'],
-    wantStatusUpdates: [withStatus(rev({ annotations: { [BUILD_REF_ANNOTATION]: '{"apiVersion":"tekton.dev/v1","kind":"TaskRun","name":"build-1"}' } }), {
-      conditions: [
-        cond("BuildSucceeded", "False", "Failed", 'step "build" exited with code 2', "Info"),
-        cond("ContainerHealthy", "Unknown"),
-        cond("Ready", "False", "BuildFailed", 'Build TaskRun "build-1" failed: step "build" exited with code 2'),
-        cond("ResourcesAvailable", "False", "BuildFailed", 'Build TaskRun "build-1" failed: step "build" exited with code 2'),
-      ],
-    })],
+    wantEvents: [
+      'Warning BuildFailed Build TaskRun "build-1" failed: step "build" exited with code 2',
+    ],
+    wantStatusUpdates: [
+      withStatus(
+        rev({
+          annotations: {
+            [BUILD_REF_ANNOTATION]:
+              '{"apiVersion":"tekton.dev/v1","kind":"TaskRun","name":"build-1"}',
+          },
+        }),
+        {
+          conditions: [
+            cond("BuildSucceeded", "False", "Failed", 'step "build" exited with code 2', "Info"),
+            cond("ContainerHealthy", "Unknown"),
+            cond(
+              "Ready",
+              "False",
+              "BuildFailed",
+              'Build TaskRun "build-1" failed: step "build" exited with code 2',
+            ),
+            cond(
+              "ResourcesAvailable",
+              "False",
+              "BuildFailed",
+              'Build TaskRun "build-1" failed: step "build" exited with code 2',
+            ),
+          ],
+        },
+      ),
+    ],
   },
   {
     name: "var-log collection adds the fluentd config map and sidecar; log URL from the template",
     key: "default/hello-00001",
     config: {
       ...CONFIG,
-      "config-observability": {
-        "logging.enable-var-log-collection": "true",
-        "logging.fluentd-sidecar-image": "fluentd:v1",
-        "logging.fluentd-sidecar-output-config": "<match **>\n  @type stdout\n</match>\n",
-        "logging.revision-url-template": "http://logs/?rev=${REVISION_UID}",
-      },
+      "config-observability": OBSERVABILITY,
     },
     objects: [rev({ status: resolved() })],
     wantCreates: [
-      withFluentdSidecar(deployment(rev({ status: resolved() })), rev(), { image: "fluentd:v1", outputConfig: "" }),
-      makeFluentdConfigMap(rev(), { image: "fluentd:v1", outputConfig: "<match **>\n  @type stdout\n</match>\n" }),
+      withFluentdSidecar(
+        makeDeployment(rev({ status: resolved() }), {
+          ...INPUTS,
+          observabilityJson: JSON.stringify(OBSERVABILITY),
+          profiling: true,
+        }),
+        rev(),
+        {
+          image: "fluentd:v1",
+          outputConfig: "",
+        },
+      ),
+      makeFluentdConfigMap(rev(), {
+        image: "fluentd:v1",
+        outputConfig: "<match **>\n  @type stdout\n</match>\n",
+      }),
       pa(rev({ status: resolved() })),
     ],
     wantStatusUpdates: [withStatus(rev(), {
@@ -359,8 +676,18 @@ tableTest(online, [
     ],
     wantStatusUpdates: [withStatus(rev({ image: "reg.example.com/app:nope" }), {
       conditions: [
-        cond("ContainerHealthy", "False", "ContainerMissing", 'Unable to fetch image "reg.example.com/app:nope": failed to resolve image to digest: HEAD https://reg.example.com/v2/app/manifests/nope: unexpected status code 404 Not Found (MANIFEST_UNKNOWN: manifest unknown)'),
-        cond("Ready", "False", "ContainerMissing", 'Unable to fetch image "reg.example.com/app:nope": failed to resolve image to digest: HEAD https://reg.example.com/v2/app/manifests/nope: unexpected status code 404 Not Found (MANIFEST_UNKNOWN: manifest unknown)'),
+        cond(
+          "ContainerHealthy",
+          "False",
+          "ContainerMissing",
+          'Unable to fetch image "reg.example.com/app:nope": failed to resolve image to digest: HEAD https://reg.example.com/v2/app/manifests/nope: unexpected status code 404 Not Found (MANIFEST_UNKNOWN: manifest unknown)',
+        ),
+        cond(
+          "Ready",
+          "False",
+          "ContainerMissing",
+          'Unable to fetch image "reg.example.com/app:nope": failed to resolve image to digest: HEAD https://reg.example.com/v2/app/manifests/nope: unexpected status code 404 Not Found (MANIFEST_UNKNOWN: manifest unknown)',
+        ),
         cond("ResourcesAvailable", "Unknown"),
       ],
     })],
@@ -385,3 +712,23 @@ tableTest(online, [
     })],
   },
 ]);
+
+Deno.test("exitMessage never says `Container failed with: .`", async (t) => {
+  const cases: [string, Parameters<typeof exitMessage>[0], string][] = [
+    [
+      "with a message",
+      { exitCode: 1, message: "panic: boom\n" },
+      "Container failed with: panic: boom",
+    ],
+    ["code 0", { exitCode: 0 }, "Container failed with: container exited with no error"],
+    [
+      "code and reason",
+      { exitCode: 137, reason: "OOMKilled" },
+      "Container failed with: container exited with code 137 (OOMKilled)",
+    ],
+    ["code only", { exitCode: 2 }, "Container failed with: container exited with code 2"],
+  ];
+  for (const [name, term, want] of cases) {
+    await t.step(name, () => assert.equal(exitMessage(term), want));
+  }
+});

@@ -283,6 +283,11 @@ Deno.test("makeQueueContainer (§12.3)", async (t) => {
     );
     assert.deepEqual(env.SERVING_POD, { fieldRef: { fieldPath: "metadata.name" } });
   });
+  await t.step("profiling adds port 8008 before the queue port", () => {
+    const qp = makeQueueContainer(rev(), inputs({ profiling: true }));
+    assert.deepEqual(qp.ports?.map((p) => p.containerPort), [9090, 9091, 8008, 8012, 8112]);
+    assert.equal(qp.ports?.[2].name, "profiling-port");
+  });
   await t.step("h2c uses 8013", () => {
     const r = rev({}, {
       containers: [{ name: "c", image: "x", ports: [{ name: "h2c", containerPort: 8080 }] }],

@@ -66,7 +66,7 @@ function ready(ing: Ingress, lb: Record<string, unknown>, generation = 1): Ingre
   return o;
 }
 
-const goodStatus = (r: Route, extra: Condition[] = []) => ({
+const goodStatus = (_r: Route, extra: Condition[] = []) => ({
   observedGeneration: 1,
   url: "http://r.default.example.com",
   address: { url: "http://r.default.svc.cluster.local" },

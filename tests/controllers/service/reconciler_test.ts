@@ -6,7 +6,15 @@ import { failOnce, tableTest } from "../../table.ts";
 
 const NS = "default";
 
-function svc(opts: { gen?: number; annotations?: Record<string, string>; status?: Service["status"]; traffic?: Service["spec"]["traffic"]; image?: string } = {}): Service {
+function svc(
+  opts: {
+    gen?: number;
+    annotations?: Record<string, string>;
+    status?: Service["status"];
+    traffic?: Service["spec"]["traffic"];
+    image?: string;
+  } = {},
+): Service {
   return {
     apiVersion: "serving.knative.dev/v1",
     kind: "Service",
@@ -25,14 +33,21 @@ function svc(opts: { gen?: number; annotations?: Record<string, string>; status?
   };
 }
 
-const cond = (type: string, status: Condition["status"], reason?: string, message?: string): Condition => {
+const cond = (
+  type: string,
+  status: Condition["status"],
+  reason?: string,
+  message?: string,
+): Condition => {
   const c: Condition = { type, status };
   if (reason) c.reason = reason;
   if (message) c.message = message;
   return c;
 };
 
-function config(over: { status?: Configuration["status"]; gen?: number; owned?: boolean; image?: string } = {}): Configuration {
+function config(
+  over: { status?: Configuration["status"]; gen?: number; owned?: boolean; image?: string } = {},
+): Configuration {
   const c = makeConfiguration(svc({ image: over.image }));
   c.metadata.generation = over.gen ?? 1;
   c.metadata.uid = "cfg-uid";
@@ -83,9 +98,24 @@ tableTest(servicePlugin, [
     wantStatusUpdates: [withStatus(svc(), {
       observedGeneration: 1,
       conditions: [
-        cond("ConfigurationsReady", "Unknown", "OutOfDate", "The Configuration is still working to reflect the latest desired specification."),
-        cond("Ready", "Unknown", "OutOfDate", "The Route is still working to reflect the latest desired specification."),
-        cond("RoutesReady", "Unknown", "OutOfDate", "The Route is still working to reflect the latest desired specification."),
+        cond(
+          "ConfigurationsReady",
+          "Unknown",
+          "OutOfDate",
+          "The Configuration is still working to reflect the latest desired specification.",
+        ),
+        cond(
+          "Ready",
+          "Unknown",
+          "OutOfDate",
+          "The Route is still working to reflect the latest desired specification.",
+        ),
+        cond(
+          "RoutesReady",
+          "Unknown",
+          "OutOfDate",
+          "The Route is still working to reflect the latest desired specification.",
+        ),
       ],
     })],
   },
@@ -100,7 +130,11 @@ tableTest(servicePlugin, [
       url: "http://hello.default.example.com",
       address: { url: "http://hello.default.svc.cluster.local" },
       traffic: [{ revisionName: "hello-00001", latestRevision: true, percent: 100 }],
-      conditions: [cond("ConfigurationsReady", "True"), cond("Ready", "True"), cond("RoutesReady", "True")],
+      conditions: [
+        cond("ConfigurationsReady", "True"),
+        cond("Ready", "True"),
+        cond("RoutesReady", "True"),
+      ],
     })],
   },
   {
@@ -112,7 +146,14 @@ tableTest(servicePlugin, [
         status: {
           observedGeneration: 1,
           latestCreatedRevisionName: "hello-00001",
-          conditions: [cond("Ready", "False", "RevisionFailed", 'Revision "hello-00001" failed with message: Unable to fetch image "img": x.')],
+          conditions: [
+            cond(
+              "Ready",
+              "False",
+              "RevisionFailed",
+              'Revision "hello-00001" failed with message: Unable to fetch image "img": x.',
+            ),
+          ],
         },
       }),
       route({ status: { observedGeneration: 1, conditions: [cond("Ready", "Unknown")] } }),
@@ -121,8 +162,18 @@ tableTest(servicePlugin, [
       observedGeneration: 1,
       latestCreatedRevisionName: "hello-00001",
       conditions: [
-        cond("ConfigurationsReady", "False", "RevisionFailed", 'Revision "hello-00001" failed with message: Unable to fetch image "img": x.'),
-        cond("Ready", "False", "RevisionFailed", 'Revision "hello-00001" failed with message: Unable to fetch image "img": x.'),
+        cond(
+          "ConfigurationsReady",
+          "False",
+          "RevisionFailed",
+          'Revision "hello-00001" failed with message: Unable to fetch image "img": x.',
+        ),
+        cond(
+          "Ready",
+          "False",
+          "RevisionFailed",
+          'Revision "hello-00001" failed with message: Unable to fetch image "img": x.',
+        ),
         cond("RoutesReady", "Unknown"),
       ],
     })],
@@ -151,8 +202,18 @@ tableTest(servicePlugin, [
       traffic: [{ revisionName: "hello-00001", latestRevision: true, percent: 100 }],
       conditions: [
         cond("ConfigurationsReady", "True"),
-        cond("Ready", "Unknown", "TrafficNotMigrated", "Traffic is not yet migrated to the latest revision."),
-        cond("RoutesReady", "Unknown", "TrafficNotMigrated", "Traffic is not yet migrated to the latest revision."),
+        cond(
+          "Ready",
+          "Unknown",
+          "TrafficNotMigrated",
+          "Traffic is not yet migrated to the latest revision.",
+        ),
+        cond(
+          "RoutesReady",
+          "Unknown",
+          "TrafficNotMigrated",
+          "Traffic is not yet migrated to the latest revision.",
+        ),
       ],
     })],
   },
@@ -170,8 +231,18 @@ tableTest(servicePlugin, [
       address: { url: "http://hello.default.svc.cluster.local" },
       traffic: [{ revisionName: "hello-00001", latestRevision: true, percent: 100 }],
       conditions: [
-        cond("ConfigurationsReady", "Unknown", "OutOfDate", "The Configuration is still working to reflect the latest desired specification."),
-        cond("Ready", "Unknown", "OutOfDate", "The Configuration is still working to reflect the latest desired specification."),
+        cond(
+          "ConfigurationsReady",
+          "Unknown",
+          "OutOfDate",
+          "The Configuration is still working to reflect the latest desired specification.",
+        ),
+        cond(
+          "Ready",
+          "Unknown",
+          "OutOfDate",
+          "The Configuration is still working to reflect the latest desired specification.",
+        ),
         cond("RoutesReady", "True"),
       ],
     })],
@@ -185,8 +256,18 @@ tableTest(servicePlugin, [
     wantStatusUpdates: [withStatus(svc(), {
       observedGeneration: 1,
       conditions: [
-        cond("ConfigurationsReady", "False", "NotOwned", 'There is an existing Configuration "hello" that we do not own.'),
-        cond("Ready", "False", "NotOwned", 'There is an existing Configuration "hello" that we do not own.'),
+        cond(
+          "ConfigurationsReady",
+          "False",
+          "NotOwned",
+          'There is an existing Configuration "hello" that we do not own.',
+        ),
+        cond(
+          "Ready",
+          "False",
+          "NotOwned",
+          'There is an existing Configuration "hello" that we do not own.',
+        ),
         cond("RoutesReady", "Unknown"),
       ],
     })],
@@ -203,8 +284,18 @@ tableTest(servicePlugin, [
       latestReadyRevisionName: "hello-00001",
       conditions: [
         cond("ConfigurationsReady", "True"),
-        cond("Ready", "False", "NotOwned", 'There is an existing Route "hello" that we do not own.'),
-        cond("RoutesReady", "False", "NotOwned", 'There is an existing Route "hello" that we do not own.'),
+        cond(
+          "Ready",
+          "False",
+          "NotOwned",
+          'There is an existing Route "hello" that we do not own.',
+        ),
+        cond(
+          "RoutesReady",
+          "False",
+          "NotOwned",
+          'There is an existing Route "hello" that we do not own.',
+        ),
       ],
     })],
   },
@@ -212,14 +303,31 @@ tableTest(servicePlugin, [
     name: "a v1alpha1 manual Service stops managing its children",
     key: "default/hello",
     objects: [svc({ annotations: { "serving.denative.dev/v1alpha1-mode": "manual" } })],
-    wantStatusUpdates: [withStatus(svc({ annotations: { "serving.denative.dev/v1alpha1-mode": "manual" } }), {
-      observedGeneration: 1,
-      conditions: [
-        cond("ConfigurationsReady", "Unknown", "Manual", "Service is set to Manual, and is not managing underlying resources."),
-        cond("Ready", "Unknown", "Manual", "Service is set to Manual, and is not managing underlying resources."),
-        cond("RoutesReady", "Unknown", "Manual", "Service is set to Manual, and is not managing underlying resources."),
-      ],
-    })],
+    wantStatusUpdates: [
+      withStatus(svc({ annotations: { "serving.denative.dev/v1alpha1-mode": "manual" } }), {
+        observedGeneration: 1,
+        conditions: [
+          cond(
+            "ConfigurationsReady",
+            "Unknown",
+            "Manual",
+            "Service is set to Manual, and is not managing underlying resources.",
+          ),
+          cond(
+            "Ready",
+            "Unknown",
+            "Manual",
+            "Service is set to Manual, and is not managing underlying resources.",
+          ),
+          cond(
+            "RoutesReady",
+            "Unknown",
+            "Manual",
+            "Service is set to Manual, and is not managing underlying resources.",
+          ),
+        ],
+      }),
+    ],
   },
   {
     name: "Configuration creation fails: error, retried",
@@ -233,9 +341,62 @@ tableTest(servicePlugin, [
       observedGeneration: 1,
       conditions: [
         cond("ConfigurationsReady", "Unknown"),
-        cond("Ready", "Unknown", "NewObservedGenFailure", "unsuccessfully observed a new generation"),
+        cond(
+          "Ready",
+          "Unknown",
+          "NewObservedGenFailure",
+          "unsuccessfully observed a new generation",
+        ),
         cond("RoutesReady", "Unknown"),
       ],
     })],
   },
+  {
+    name: "a BYO revision name taken by another Configuration's Revision",
+    key: "default/hello",
+    objects: [
+      byoSvc(),
+      {
+        ...makeConfiguration(byoSvc()),
+        metadata: { ...makeConfiguration(byoSvc()).metadata, uid: "cfg-uid" },
+        status: { observedGeneration: 1, conditions: [cond("Ready", "Unknown")] },
+      },
+      {
+        apiVersion: "serving.knative.dev/v1",
+        kind: "Revision",
+        metadata: {
+          name: "hello-mine",
+          namespace: NS,
+          labels: { "serving.knative.dev/configurationGeneration": "1" },
+          ownerReferences: [{
+            apiVersion: "serving.knative.dev/v1",
+            kind: "Configuration",
+            name: "other",
+            uid: "other-uid",
+            controller: true,
+          }],
+        },
+        spec: { containers: [{ image: "img" }] },
+      },
+    ],
+    wantStatusUpdates: [withStatus(byoSvc(), {
+      observedGeneration: 1,
+      conditions: [
+        cond("ConfigurationsReady", "Unknown"),
+        cond("Ready", "False", "RevisionNameTaken", 'The revision name "hello-mine" is taken.'),
+        cond(
+          "RoutesReady",
+          "False",
+          "RevisionNameTaken",
+          'The revision name "hello-mine" is taken.',
+        ),
+      ],
+    })],
+  },
 ]);
+
+function byoSvc(): Service {
+  const s = svc();
+  s.spec.template.metadata = { name: "hello-mine" };
+  return s;
+}

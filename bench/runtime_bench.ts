@@ -1,0 +1,153 @@
+/**
+ * Runtime benchmarks: queue throughput, watch event handling, store upserts.
+ * Run with `deno bench -A bench/runtime_bench.ts`; the store memory figure
+ * comes from `deno run -A --v8-flags=--expose-gc bench/runtime_memory.ts`.
+ * @module
+ */
+import {
+  FakeClient,
+  type KubeClient,
+  type KubeObject,
+  Store,
+  Watcher,
+  type WatchEvent,
+  type WatchOptions,
+  WorkQueue,
+} from "../runtime/mod.ts";
+
+const N = 10_000;
+
+function pod(i: number): KubeObject {
+  return {
+    apiVersion: "v1",
+    kind: "Pod",
+    metadata: {
+      namespace: `ns${i % 10}`,
+      name: `pod-${i}`,
+      uid: `uid-${i}`,
+      resourceVersion: String(i + 1),
+      labels: { app: `app-${i % 100}`, tier: "web" },
+      ownerReferences: [{
+        apiVersion: "apps/v1",
+        kind: "ReplicaSet",
+        name: `rs-${i % 500}`,
+        uid: `rs-${i % 500}`,
+        controller: true,
+      }],
+    },
+    spec: {
+      containers: [{
+        name: "c",
+        image: "registry.example/app:1",
+        ports: [{ containerPort: 8080 }],
+      }],
+    },
+    status: { phase: "Running", conditions: [{ type: "Ready", status: "True" }] },
+  };
+}
+
+Deno.bench(`work queue: ${N} keys through 4 workers (add/get/done)`, async (b) => {
+  const q = new WorkQueue();
+  b.start();
+  for (let i = 0; i < N; i++) q.add(`ns/key-${i}`);
+  const workers = Array.from({ length: 4 }, async () => {
+    for (;;) {
+      const k = await q.get();
+      if (k === undefined) return;
+      q.done(k);
+      if (q.length === 0) q.shutDown();
+    }
+  });
+  await Promise.all(workers);
+  b.end();
+});
+
+Deno.bench(`work queue: ${N} adds of 100 hot keys (dedup)`, () => {
+  const q = new WorkQueue();
+  for (let i = 0; i < N; i++) q.add(`ns/key-${i % 100}`);
+  q.shutDown();
+});
+
+Deno.bench(`store: upsert ${N} objects with namespace/owner/label indexes`, () => {
+  const s = new Store();
+  s.addLabelIndex("app");
+  for (let i = 0; i < N; i++) s.upsert(pod(i));
+});
+
+Deno.bench(
+  `watcher: handle ${N} watch events (decode-free stream → cache + handlers)`,
+  async (b) => {
+    const events: WatchEvent[] = Array.from(
+      { length: N },
+      (_, i) => ({ type: "ADDED", object: pod(i) }),
+    );
+    let seen = 0;
+    let done!: () => void;
+    const finished = new Promise<void>((r) => (done = r));
+    let watches = 0;
+    const client = {
+      list: () =>
+        Promise.resolve({
+          apiVersion: "v1",
+          kind: "PodList",
+          metadata: { resourceVersion: "0" },
+          items: [],
+        }),
+      watch: (_ref: unknown, opts: WatchOptions) => {
+        watches++;
+        async function* gen() {
+          if (watches === 1) yield* events;
+          await new Promise<void>((r) => opts.signal?.addEventListener("abort", () => r()));
+        }
+        return Promise.resolve(gen());
+      },
+    } as unknown as KubeClient;
+    const store = new Store();
+    const w = new Watcher({
+      client,
+      gvk: { apiVersion: "v1", kind: "Pod" },
+      store,
+      handler: {
+        onAdd: () => {
+          if (++seen === N) done();
+        },
+      },
+    });
+    b.start();
+    w.start();
+    await finished;
+    b.end();
+    await w.stop();
+  },
+);
+
+Deno.bench(`fake client + watcher: ${N} creates observed end to end`, async (b) => {
+  const client = new FakeClient();
+  const store = new Store();
+  let seen = 0;
+  let done!: () => void;
+  const finished = new Promise<void>((r) => (done = r));
+  const w = new Watcher({
+    client,
+    gvk: { apiVersion: "v1", kind: "Pod" },
+    store,
+    handler: {
+      onAdd: () => {
+        if (++seen === N) done();
+      },
+    },
+  });
+  w.start();
+  await store.waitForSync();
+  const objs = Array.from({ length: N }, (_, i) => {
+    const p = pod(i);
+    delete p.metadata.uid;
+    delete p.metadata.resourceVersion;
+    return p;
+  });
+  b.start();
+  for (const o of objs) await client.create(o);
+  await finished;
+  b.end();
+  await w.stop();
+});

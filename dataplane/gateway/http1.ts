@@ -1,0 +1,381 @@
+/**
+ * A small keep-alive HTTP/1.1 client over `Deno.connect`, used by the local
+ * gateway for upstream requests. Unlike `fetch` it forwards the caller's Host
+ * header and costs far less per request. Request bodies are streamed
+ * (content-length or chunked); response bodies are streamed back
+ * (content-length, chunked, or until close).
+ * @module
+ */
+
+const CRLF = new Uint8Array([13, 10]);
+const enc = new TextEncoder();
+const dec = new TextDecoder();
+
+class Reader {
+  #buf = new Uint8Array(0);
+  #off = 0;
+  constructor(readonly conn: Deno.Conn) {}
+
+  #scratch = new Uint8Array(16 * 1024);
+
+  async #fill(): Promise<boolean> {
+    const n = await this.conn.read(this.#scratch);
+    if (n === null) return false;
+    const rest = this.#buf.subarray(this.#off);
+    if (rest.length === 0) {
+      this.#buf = this.#scratch.slice(0, n);
+    } else {
+      const next = new Uint8Array(rest.length + n);
+      next.set(rest, 0);
+      next.set(this.#scratch.subarray(0, n), rest.length);
+      this.#buf = next;
+    }
+    this.#off = 0;
+    return true;
+  }
+
+  /** Reads up to and including the next CRLF; null at EOF before one. */
+  async line(): Promise<string | null> {
+    while (true) {
+      const b = this.#buf;
+      for (let i = this.#off; i + 1 < b.length; i++) {
+        if (b[i] === 13 && b[i + 1] === 10) {
+          const s = dec.decode(b.subarray(this.#off, i));
+          this.#off = i + 2;
+          return s;
+        }
+      }
+      if (!(await this.#fill())) return null;
+    }
+  }
+
+  /** Reads up to `max` bytes that are available (filling once if empty); null at EOF. */
+  async some(max: number): Promise<Uint8Array | null> {
+    if (this.#off >= this.#buf.length && !(await this.#fill())) return null;
+    const end = Math.min(this.#buf.length, this.#off + max);
+    const out = this.#buf.slice(this.#off, end);
+    this.#off = end;
+    return out;
+  }
+
+  /** True when bytes are buffered beyond what was consumed. */
+  get buffered(): number {
+    return this.#buf.length - this.#off;
+  }
+}
+
+interface PooledConn {
+  conn: Deno.Conn;
+  reader: Reader;
+}
+
+/** Thrown when the upstream closed a reused connection before answering. */
+class StaleConnection extends Error {}
+
+/** Options of {@link Http1Client.request}. */
+export interface Http1Request {
+  /** `ip:port` (IPv6 in brackets). */
+  authority: string;
+  /** IP to dial. */
+  hostname: string;
+  /** Port to dial. */
+  port: number;
+  /** Method. */
+  method: string;
+  /** Path and query. */
+  target: string;
+  /** Headers to send (must include `host`; hop-by-hop ones already removed). */
+  headers: Headers;
+  /** Streaming body, if any. */
+  body: ReadableStream<Uint8Array> | null;
+  /** Aborts the exchange (closes the connection). */
+  signal?: AbortSignal;
+}
+
+/** A pool of keep-alive upstream connections. */
+export class Http1Client {
+  #idle = new Map<string, PooledConn[]>();
+  #open = new Set<Deno.Conn>();
+  #maxIdle: number;
+
+  /** Creates a client keeping at most `maxIdlePerHost` idle connections per upstream. */
+  constructor(opts: { maxIdlePerHost?: number } = {}) {
+    this.#maxIdle = opts.maxIdlePerHost ?? 64;
+  }
+
+  async #connect(hostname: string, port: number): Promise<PooledConn> {
+    const conn = await Deno.connect({ hostname, port });
+    conn.setNoDelay(true);
+    this.#open.add(conn);
+    return { conn, reader: new Reader(conn) };
+  }
+
+  #release(key: string, pc: PooledConn): void {
+    const list = this.#idle.get(key) ?? [];
+    if (list.length >= this.#maxIdle || pc.reader.buffered > 0) return this.#destroy(pc);
+    list.push(pc);
+    this.#idle.set(key, list);
+  }
+
+  #destroy(pc: PooledConn): void {
+    this.#open.delete(pc.conn);
+    try {
+      pc.conn.close();
+    } catch { /* already closed */ }
+  }
+
+  /** Sends a request; resolves with the response head and a streaming body. */
+  async request(req: Http1Request): Promise<Response> {
+    const key = `${req.hostname}|${req.port}`;
+    const idle = this.#idle.get(key);
+    const reused = idle?.pop();
+    if (reused) {
+      try {
+        return await this.#exchange(key, reused, req);
+      } catch (e) {
+        // A reused connection the upstream already closed: retry once on a
+        // new one when nothing of the request body was consumed.
+        if (!(e instanceof StaleConnection) || req.body || req.signal?.aborted) throw e;
+      }
+    }
+    return await this.#exchange(key, await this.#connect(req.hostname, req.port), req);
+  }
+
+  async #exchange(key: string, pc: PooledConn, req: Http1Request): Promise<Response> {
+    if (req.signal?.aborted) {
+      this.#destroy(pc);
+      throw req.signal.reason;
+    }
+    const onAbort = () => this.#destroy(pc);
+    req.signal?.addEventListener("abort", onAbort, { once: true });
+    const detach = () => req.signal?.removeEventListener("abort", onAbort);
+    try {
+      const chunked = req.body !== null && !req.headers.has("content-length");
+      let head = `${req.method} ${req.target} HTTP/1.1\r\n`;
+      for (const [k, v] of req.headers) head += `${k}: ${v}\r\n`;
+      if (chunked) head += "transfer-encoding: chunked\r\n";
+      head += "\r\n";
+      try {
+        await writeAll(pc.conn, enc.encode(head));
+      } catch (e) {
+        throw new StaleConnection(String(e));
+      }
+      if (req.body) await this.#writeBody(pc.conn, req.body, chunked);
+
+      let status = 0;
+      let reason = "";
+      let headers = new Headers();
+      do {
+        const statusLine = await pc.reader.line().catch(() => null);
+        if (statusLine === null) throw new StaleConnection("connection closed before a response");
+        const m = /^HTTP\/1\.[01] (\d{3})(?: (.*))?$/.exec(statusLine);
+        if (!m) throw new Error(`malformed status line from upstream: ${statusLine.slice(0, 80)}`);
+        status = Number(m[1]);
+        reason = m[2] ?? "";
+        headers = new Headers();
+        while (true) {
+          const l = await pc.reader.line();
+          if (l === null) throw new Error("connection closed inside the response head");
+          if (l === "") break;
+          const i = l.indexOf(":");
+          if (i > 0) headers.append(l.slice(0, i).trim(), l.slice(i + 1).trim());
+        }
+      } while (status >= 100 && status < 200 && status !== 101);
+      void reason;
+
+      const keepAlive = !(headers.get("connection") ?? "").toLowerCase().includes("close");
+      const noBody = req.method === "HEAD" || status === 204 || status === 304;
+      const te = (headers.get("transfer-encoding") ?? "").toLowerCase();
+      const cl = headers.get("content-length");
+      headers.delete("transfer-encoding");
+      headers.delete("connection");
+      headers.delete("keep-alive");
+      if (noBody || cl === "0") {
+        detach();
+        if (keepAlive) this.#release(key, pc);
+        else this.#destroy(pc);
+        return new Response(null, { status, headers });
+      }
+      // Small bodies of known length are read whole: a byte body is much
+      // cheaper for Deno.serve to send than a JS stream, and keeps the length.
+      if (cl !== null && Number(cl) <= SMALL_BODY) {
+        const bytes = await readExact(pc.reader, Number(cl));
+        detach();
+        if (keepAlive) this.#release(key, pc);
+        else this.#destroy(pc);
+        return new Response(bytes, { status, headers });
+      }
+      const done = (reusable: boolean) => {
+        detach();
+        if (reusable && keepAlive) this.#release(key, pc);
+        else this.#destroy(pc);
+      };
+      const body = te.includes("chunked")
+        ? chunkedBody(pc.reader, done)
+        : cl !== null
+        ? lengthBody(pc.reader, Number(cl), done)
+        : untilCloseBody(pc.reader, done);
+      return new Response(body, { status, headers });
+    } catch (e) {
+      detach();
+      this.#destroy(pc);
+      throw e;
+    }
+  }
+
+  async #writeBody(conn: Deno.Conn, body: ReadableStream<Uint8Array>, chunked: boolean) {
+    for await (const chunk of body) {
+      if (chunk.length === 0) continue;
+      if (chunked) {
+        await writeAll(conn, enc.encode(chunk.length.toString(16)));
+        await writeAll(conn, CRLF);
+        await writeAll(conn, chunk);
+        await writeAll(conn, CRLF);
+      } else {
+        await writeAll(conn, chunk);
+      }
+    }
+    if (chunked) await writeAll(conn, enc.encode("0\r\n\r\n"));
+  }
+
+  /** Closes every pooled and in-use connection. */
+  close(): void {
+    for (const c of this.#open) {
+      try {
+        c.close();
+      } catch { /* already closed */ }
+    }
+    this.#open.clear();
+    this.#idle.clear();
+  }
+}
+
+/** Bodies up to this size (with a content-length) are buffered instead of streamed. */
+export const SMALL_BODY = 64 * 1024;
+
+async function readExact(reader: Reader, n: number): Promise<Uint8Array<ArrayBuffer>> {
+  const out = new Uint8Array(n);
+  let off = 0;
+  while (off < n) {
+    const chunk = await reader.some(n - off);
+    if (chunk === null) throw new Error("upstream closed mid-body");
+    out.set(chunk, off);
+    off += chunk.length;
+  }
+  return out;
+}
+
+async function writeAll(conn: Deno.Conn, data: Uint8Array): Promise<void> {
+  let off = 0;
+  while (off < data.length) off += await conn.write(data.subarray(off));
+}
+
+function lengthBody(
+  reader: Reader,
+  length: number,
+  done: (reusable: boolean) => void,
+): ReadableStream<Uint8Array> {
+  let left = length;
+  let finished = false;
+  const finish = (ok: boolean) => {
+    if (!finished) {
+      finished = true;
+      done(ok);
+    }
+  };
+  return new ReadableStream<Uint8Array>({
+    async pull(c) {
+      try {
+        const chunk = await reader.some(left);
+        if (chunk === null) throw new Error("upstream closed mid-body");
+        left -= chunk.length;
+        c.enqueue(chunk);
+        if (left === 0) {
+          c.close();
+          finish(true);
+        }
+      } catch (e) {
+        c.error(e);
+        finish(false);
+      }
+    },
+    cancel() {
+      finish(false);
+    },
+  }, { highWaterMark: 0 });
+}
+
+function untilCloseBody(
+  reader: Reader,
+  done: (reusable: boolean) => void,
+): ReadableStream<Uint8Array> {
+  let finished = false;
+  const finish = () => {
+    if (!finished) {
+      finished = true;
+      done(false);
+    }
+  };
+  return new ReadableStream<Uint8Array>({
+    async pull(c) {
+      try {
+        const chunk = await reader.some(64 * 1024);
+        if (chunk === null) {
+          c.close();
+          finish();
+        } else c.enqueue(chunk);
+      } catch {
+        c.close();
+        finish();
+      }
+    },
+    cancel: finish,
+  }, { highWaterMark: 0 });
+}
+
+function chunkedBody(
+  reader: Reader,
+  done: (reusable: boolean) => void,
+): ReadableStream<Uint8Array> {
+  let left = 0; // bytes left in the current chunk
+  let finished = false;
+  const finish = (ok: boolean) => {
+    if (!finished) {
+      finished = true;
+      done(ok);
+    }
+  };
+  return new ReadableStream<Uint8Array>({
+    async pull(c) {
+      try {
+        if (left === 0) {
+          const sizeLine = await reader.line();
+          if (sizeLine === null) throw new Error("upstream closed mid-body");
+          left = parseInt(sizeLine.split(";")[0].trim(), 16);
+          if (Number.isNaN(left)) throw new Error("malformed chunk size from upstream");
+          if (left === 0) {
+            // Trailers end with an empty line.
+            while (true) {
+              const l = await reader.line();
+              if (l === null || l === "") break;
+            }
+            c.close();
+            finish(true);
+            return;
+          }
+        }
+        const chunk = await reader.some(left);
+        if (chunk === null) throw new Error("upstream closed mid-body");
+        left -= chunk.length;
+        if (left === 0 && (await reader.line()) === null) throw new Error("upstream closed mid-body");
+        c.enqueue(chunk);
+      } catch (e) {
+        c.error(e);
+        finish(false);
+      }
+    },
+    cancel() {
+      finish(false);
+    },
+  }, { highWaterMark: 0 });
+}

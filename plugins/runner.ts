@@ -1,0 +1,263 @@
+/**
+ * Runners execute plugin calls: in-process (fast, trusted plugins only: a
+ * runaway loop cannot be interrupted) or in a sandbox Worker with a deadline
+ * per call (the Worker is terminated on timeout). Both discard a crashed
+ * instance and rebuild it from the cached compiled module on the next call.
+ * @module
+ */
+import { GuestError, type GuestErrorKind, GuestInstance } from "./instance.ts";
+import type { WasiLogSink } from "./wasi.ts";
+
+/** How a plugin runs. */
+export type RunMode = "worker" | "in-process";
+
+/** Options shared by runners. */
+export interface RunnerOptions {
+  /** The compiled (memory-capped) module. */
+  module: WebAssembly.Module;
+  /** Largest output accepted, in bytes. */
+  maxOutputBytes: number;
+  /** Memory cap in pages. */
+  memoryMaxPages: number;
+  /** Deadline of one call in ms (Worker mode only). */
+  timeoutMs: number;
+  /** Plugin stdout/stderr lines. */
+  log: WasiLogSink;
+}
+
+/** Executes plugin calls. */
+export interface PluginRunner {
+  /** The mode. */
+  readonly mode: RunMode;
+  /** Number of instances built so far (1 + rebuilds). */
+  readonly instancesBuilt: number;
+  /** Calls `denative_describe`. */
+  describe(): Promise<Uint8Array>;
+  /** Calls `denative_transform`. */
+  transform(input: Uint8Array): Promise<Uint8Array>;
+  /** Releases the instance (terminates the Worker). */
+  close(): void;
+}
+
+/** Messages to the sandbox Worker. */
+export type WorkerRequest =
+  | {
+    type: "init";
+    module: WebAssembly.Module;
+    maxOutputBytes: number;
+    memoryMaxPages: number;
+  }
+  | { type: "call"; id: number; op: "describe" }
+  | { type: "call"; id: number; op: "transform"; input: Uint8Array };
+
+/** A serialized {@link GuestError}. */
+export interface WireError {
+  /** Failure class. */
+  kind: GuestErrorKind;
+  /** Message. */
+  message: string;
+  /** The instance is gone. */
+  crashed: boolean;
+}
+
+/** Messages from the sandbox Worker. */
+export type WorkerReply =
+  | { type: "ready" }
+  | { type: "init-error"; error: WireError }
+  | { type: "result"; id: number; output: Uint8Array }
+  | { type: "error"; id: number; error: WireError }
+  | { type: "log"; stream: "stdout" | "stderr"; line: string };
+
+/** Runs the plugin on the calling thread. Trusted plugins and benchmarks only. */
+export class InProcessRunner implements PluginRunner {
+  /** The mode. */
+  readonly mode: RunMode = "in-process";
+  #guest: GuestInstance | undefined;
+  #built = 0;
+  readonly #opts: RunnerOptions;
+
+  /** Creates the runner; the instance is built on first use. */
+  constructor(opts: RunnerOptions) {
+    this.#opts = opts;
+  }
+  /** Number of instances built so far. */
+  get instancesBuilt(): number {
+    return this.#built;
+  }
+  #run(f: (g: GuestInstance) => Uint8Array): Uint8Array {
+    if (!this.#guest) {
+      this.#built++;
+      this.#guest = GuestInstance.create(this.#opts.module, this.#opts);
+    }
+    try {
+      return f(this.#guest);
+    } catch (e) {
+      if (!(e instanceof GuestError) || e.crashed) this.#guest = undefined;
+      throw e;
+    }
+  }
+  /** Synchronous transform (for benchmarks and embedders). */
+  transformSync(input: Uint8Array): Uint8Array {
+    return this.#run((g) => g.transform(input));
+  }
+  /** Calls `denative_describe`. */
+  describe(): Promise<Uint8Array> {
+    try {
+      return Promise.resolve(this.#run((g) => g.describe()));
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+  /** Calls `denative_transform`. */
+  transform(input: Uint8Array): Promise<Uint8Array> {
+    try {
+      return Promise.resolve(this.transformSync(input));
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+  /** Drops the instance. */
+  close(): void {
+    this.#guest = undefined;
+  }
+}
+
+interface Pending {
+  resolve: (out: Uint8Array) => void;
+  reject: (e: Error) => void;
+}
+
+/** Runs the plugin in a dedicated Worker with a deadline per call. */
+export class WorkerRunner implements PluginRunner {
+  /** The mode. */
+  readonly mode: RunMode = "worker";
+  readonly #opts: RunnerOptions;
+  #worker: Worker | undefined;
+  #ready: Promise<void> | undefined;
+  #pending = new Map<number, Pending>();
+  #nextId = 1;
+  #built = 0;
+  #queue: Promise<unknown> = Promise.resolve();
+  #closed = false;
+
+  /** Creates the runner; the Worker starts on first use. */
+  constructor(opts: RunnerOptions) {
+    this.#opts = opts;
+  }
+  /** Number of Workers (instances) started so far. */
+  get instancesBuilt(): number {
+    return this.#built;
+  }
+
+  #kill(reason: Error): void {
+    this.#worker?.terminate();
+    this.#worker = undefined;
+    this.#ready = undefined;
+    const pending = [...this.#pending.values()];
+    this.#pending.clear();
+    for (const p of pending) p.reject(reason);
+  }
+
+  #start(): Promise<void> {
+    if (this.#ready) return this.#ready;
+    this.#built++;
+    const worker = new Worker(new URL("./worker.ts", import.meta.url), { type: "module" });
+    this.#worker = worker;
+    this.#ready = new Promise<void>((resolve, reject) => {
+      worker.onmessage = (ev: MessageEvent<WorkerReply>) => {
+        const m = ev.data;
+        switch (m.type) {
+          case "ready":
+            resolve();
+            return;
+          case "init-error":
+            reject(new GuestError(m.error.kind, m.error.message, true));
+            this.#kill(new GuestError(m.error.kind, m.error.message, true));
+            return;
+          case "log":
+            this.#opts.log(m.stream, m.line);
+            return;
+          case "result":
+          case "error": {
+            const p = this.#pending.get(m.id);
+            if (!p) return;
+            this.#pending.delete(m.id);
+            if (m.type === "result") p.resolve(m.output);
+            else {
+              if (m.error.crashed) this.#kill(new GuestError("worker", "instance discarded", true));
+              p.reject(new GuestError(m.error.kind, m.error.message, m.error.crashed));
+            }
+          }
+        }
+      };
+      worker.onerror = (ev: ErrorEvent) => {
+        ev.preventDefault();
+        const err = new GuestError("worker", `sandbox worker failed: ${ev.message}`, true);
+        reject(err);
+        this.#kill(err);
+      };
+    });
+    // The init message is posted after handlers are in place.
+    const init: WorkerRequest = {
+      type: "init",
+      module: this.#opts.module,
+      maxOutputBytes: this.#opts.maxOutputBytes,
+      memoryMaxPages: this.#opts.memoryMaxPages,
+    };
+    worker.postMessage(init);
+    // Avoid an unhandled rejection when nobody awaits a failed start.
+    this.#ready.catch(() => {});
+    return this.#ready;
+  }
+
+  #call(op: "describe" | "transform", input?: Uint8Array): Promise<Uint8Array> {
+    const run = async (): Promise<Uint8Array> => {
+      if (this.#closed) throw new GuestError("worker", "runner closed", false);
+      const started = this.#start();
+      const id = this.#nextId++;
+      let timer: number | undefined;
+      try {
+        return await new Promise<Uint8Array>((resolve, reject) => {
+          timer = setTimeout(() => {
+            const err = new GuestError(
+              "timeout",
+              `call exceeded its deadline of ${this.#opts.timeoutMs} ms; sandbox terminated`,
+              true,
+            );
+            this.#pending.delete(id);
+            reject(err);
+            this.#kill(err);
+          }, this.#opts.timeoutMs);
+          started.then(() => {
+            const worker = this.#worker;
+            if (!worker) return;
+            this.#pending.set(id, { resolve, reject });
+            const msg: WorkerRequest = op === "describe"
+              ? { type: "call", id, op }
+              : { type: "call", id, op, input: input! };
+            worker.postMessage(msg);
+          }, reject);
+        });
+      } finally {
+        clearTimeout(timer);
+      }
+    };
+    const p = this.#queue.then(run, run);
+    this.#queue = p.catch(() => {});
+    return p;
+  }
+
+  /** Calls `denative_describe`. */
+  describe(): Promise<Uint8Array> {
+    return this.#call("describe");
+  }
+  /** Calls `denative_transform`. */
+  transform(input: Uint8Array): Promise<Uint8Array> {
+    return this.#call("transform", input);
+  }
+  /** Terminates the Worker; later calls fail. */
+  close(): void {
+    this.#closed = true;
+    this.#kill(new GuestError("worker", "runner closed", false));
+  }
+}

@@ -1,0 +1,439 @@
+/**
+ * The real {@link KubeClient} over HTTP. `@kubernetes/client-node`'s
+ * `KubeConfig` loads the configuration (file, `KUBECONFIG`, context,
+ * in-cluster) and supplies auth headers and TLS material per request; requests
+ * go through Deno's `fetch` with a `Deno.createHttpClient` carrying the
+ * cluster CA and client certificate. Resources are resolved by discovery
+ * (cached); failures become typed errors carrying the server's Status.
+ * @module
+ */
+import { KubeConfig } from "@kubernetes/client-node";
+import type {
+  DeleteOptions,
+  KubeClient,
+  ListOptions,
+  PatchOptions,
+  PatchType,
+  ResourceRef,
+  WatchOptions,
+  WatchStream,
+  WriteOptions,
+} from "./client_api.ts";
+import { errorFromStatus, failureStatus, isNotFound, KubeError, timeout } from "./errors.ts";
+import type { KubeList, KubeObject, StatusObject, WatchEvent } from "./types.ts";
+import { splitApiVersion } from "./types.ts";
+
+export { KubeConfig };
+
+/** Options for {@link HttpKubeClient.fromConfig}. */
+export interface KubeConfigSource {
+  /** A kubeconfig file (default: `KUBECONFIG` or `~/.kube/config`, or in-cluster). */
+  kubeconfig?: string;
+  /** Context to use instead of the current one. */
+  context?: string;
+  /** Force in-cluster configuration. */
+  inCluster?: boolean;
+}
+
+/** Options for {@link HttpKubeClient}. */
+export interface HttpKubeClientOptions {
+  /** Default field manager for writes (default `denative`). */
+  fieldManager?: string;
+  /** Timeout of non-watch requests in ms (default 30000). */
+  requestTimeoutMs?: number;
+  /** A watch that delivers nothing for this long is aborted with a Timeout error (default: none). */
+  watchIdleTimeoutMs?: number;
+}
+
+interface FetchInit {
+  query?: Record<string, string | number | boolean | undefined>;
+  body?: unknown;
+  contentType?: string;
+  signal?: AbortSignal;
+  watch?: boolean;
+}
+
+/** Discovery result for one kind. */
+export interface ResolvedResource {
+  /** Plural resource name, e.g. `deployments`. */
+  plural: string;
+  /** True for namespaced kinds. */
+  namespaced: boolean;
+}
+
+const PATCH_TYPES: Record<PatchType, string> = {
+  merge: "application/merge-patch+json",
+  json: "application/json-patch+json",
+  strategic: "application/strategic-merge-patch+json",
+  apply: "application/apply-patch+yaml",
+};
+
+const REASONS: Record<number, string> = {
+  400: "BadRequest",
+  401: "Unauthorized",
+  403: "Forbidden",
+  404: "NotFound",
+  405: "MethodNotAllowed",
+  409: "Conflict",
+  410: "Expired",
+  422: "Invalid",
+  429: "TooManyRequests",
+  500: "InternalError",
+  503: "ServiceUnavailable",
+  504: "Timeout",
+};
+
+/** Loads a KubeConfig the usual way (explicit file, KUBECONFIG/~/.kube/config, or in-cluster). */
+export function loadKubeConfig(src: KubeConfigSource = {}): KubeConfig {
+  const kc = new KubeConfig();
+  if (src.inCluster) kc.loadFromCluster();
+  else if (src.kubeconfig) kc.loadFromFile(src.kubeconfig);
+  else kc.loadFromDefault();
+  if (src.context) kc.setCurrentContext(src.context);
+  return kc;
+}
+
+/** The HTTP client. Call `close()` when done. */
+export class HttpKubeClient implements KubeClient {
+  /** The loaded configuration. */
+  readonly kubeConfig: KubeConfig;
+  readonly #o: HttpKubeClientOptions;
+  readonly #server: string;
+  #http?: Deno.HttpClient;
+  #discovery = new Map<string, Promise<Map<string, ResolvedResource>>>();
+
+  /** Builds a client from a loaded KubeConfig. */
+  constructor(kc: KubeConfig, opts: HttpKubeClientOptions = {}) {
+    const cluster = kc.getCurrentCluster();
+    if (!cluster) throw new Error("kubeconfig has no current cluster");
+    this.kubeConfig = kc;
+    this.#server = cluster.server.replace(/\/$/, "");
+    this.#o = opts;
+  }
+
+  /** Loads the configuration and builds a client. */
+  static fromConfig(src: KubeConfigSource = {}, opts: HttpKubeClientOptions = {}): HttpKubeClient {
+    return new HttpKubeClient(loadKubeConfig(src), opts);
+  }
+
+  /** The API server URL. */
+  get server(): string {
+    return this.#server;
+  }
+
+  /** Releases the HTTP client (connections). */
+  close(): void {
+    this.#http?.close();
+    this.#http = undefined;
+  }
+
+  /** Resolves apiVersion+kind to plural/namespaced through discovery (cached; refreshed on a miss). */
+  async resolve(apiVersion: string, kind: string): Promise<ResolvedResource> {
+    for (let attempt = 0; attempt < 2; attempt++) {
+      let p = this.#discovery.get(apiVersion);
+      if (!p || attempt === 1) {
+        p = this.#discover(apiVersion);
+        this.#discovery.set(apiVersion, p);
+        p.catch(() => this.#discovery.delete(apiVersion));
+      }
+      const r = (await p).get(kind);
+      if (r) return r;
+    }
+    throw errorFromStatus(
+      failureStatus(
+        404,
+        "NotFound",
+        `the server doesn't have a resource type for ${kind} in ${apiVersion}`,
+      ),
+    );
+  }
+
+  async #discover(apiVersion: string): Promise<Map<string, ResolvedResource>> {
+    const { group } = splitApiVersion(apiVersion);
+    const path = group ? `/apis/${apiVersion}` : `/api/${apiVersion}`;
+    const res = await this.#json<
+      { resources?: { name: string; kind: string; namespaced: boolean }[] }
+    >(
+      "GET",
+      path,
+    );
+    const m = new Map<string, ResolvedResource>();
+    for (const r of res.resources ?? []) {
+      if (r.name.includes("/")) continue;
+      m.set(r.kind, { plural: r.name, namespaced: r.namespaced });
+    }
+    return m;
+  }
+
+  async #path(ref: ResourceRef, name?: string, sub?: string): Promise<string> {
+    const r = await this.resolve(ref.apiVersion, ref.kind);
+    const { group } = splitApiVersion(ref.apiVersion);
+    let p = group ? `/apis/${ref.apiVersion}` : `/api/${ref.apiVersion}`;
+    if (r.namespaced && ref.namespace) p += `/namespaces/${encodeURIComponent(ref.namespace)}`;
+    p += `/${r.plural}`;
+    if (name) p += `/${encodeURIComponent(name)}`;
+    if (sub) p += `/${sub}`;
+    return p;
+  }
+
+  #httpClient(
+    tls: { ca?: unknown; cert?: unknown; key?: unknown },
+  ): Deno.HttpClient | undefined {
+    if (this.#http || !this.#server.startsWith("https:")) return this.#http;
+    const str = (v: unknown) => (v === undefined || v === null ? undefined : String(v));
+    const opts: Deno.CreateHttpClientOptions = {};
+    const ca = str(tls.ca);
+    if (ca) opts.caCerts = [ca];
+    const cert = str(tls.cert), key = str(tls.key);
+    if (cert && key) Object.assign(opts, { cert, key });
+    this.#http = Deno.createHttpClient(opts);
+    return this.#http;
+  }
+
+  async #fetch(
+    method: string,
+    path: string,
+    init: FetchInit = {},
+  ): Promise<Response> {
+    const url = new URL(this.#server + path);
+    for (const [k, v] of Object.entries(init.query ?? {})) {
+      if (v !== undefined && v !== "") url.searchParams.set(k, String(v));
+    }
+    const o: { headers: Record<string, string>; ca?: unknown; cert?: unknown; key?: unknown } = {
+      headers: {},
+    };
+    await this.kubeConfig.applyToHTTPSOptions(o as never);
+    const headers: Record<string, string> = { accept: "application/json", ...o.headers };
+    if (init.body !== undefined) headers["content-type"] = init.contentType ?? "application/json";
+    const client = this.#httpClient(o);
+    const signals: AbortSignal[] = [];
+    if (init.signal) signals.push(init.signal);
+    const deadline = init.watch
+      ? undefined
+      : AbortSignal.timeout(this.#o.requestTimeoutMs ?? 30_000);
+    if (deadline) signals.push(deadline);
+    try {
+      const res = await fetch(url, {
+        method,
+        headers,
+        body: init.body === undefined ? undefined : JSON.stringify(init.body),
+        signal: signals.length ? AbortSignal.any(signals) : undefined,
+        ...(client ? { client } : {}),
+      } as RequestInit);
+      if (!res.ok) throw await this.#error(res);
+      return res;
+    } catch (e) {
+      if (deadline?.aborted && !(e instanceof KubeError)) {
+        throw timeout(`${method} ${path}: request timed out`);
+      }
+      throw e;
+    }
+  }
+
+  async #error(res: Response): Promise<KubeError> {
+    const text = await res.text();
+    let status: StatusObject | undefined;
+    try {
+      const j = JSON.parse(text);
+      if (j && j.kind === "Status") status = j as StatusObject;
+    } catch { /* not JSON */ }
+    status ??= failureStatus(res.status, REASONS[res.status] ?? "Unknown", text || res.statusText);
+    status.code ??= res.status;
+    return errorFromStatus(status);
+  }
+
+  async #json<T>(
+    method: string,
+    path: string,
+    init: FetchInit = {},
+  ): Promise<T> {
+    const res = await this.#fetch(method, path, init);
+    return (await res.json()) as T;
+  }
+
+  #fill<T extends KubeObject>(o: T, ref: { apiVersion: string; kind: string }): T {
+    o.apiVersion ??= ref.apiVersion;
+    o.kind ??= ref.kind;
+    return o;
+  }
+
+  /** Reads one object. */
+  async get<T extends KubeObject = KubeObject>(ref: ResourceRef): Promise<T> {
+    return this.#fill(await this.#json<T>("GET", await this.#path(ref, ref.name)), ref);
+  }
+
+  /** Lists (one page when `limit` is given). Items get apiVersion/kind filled in. */
+  async list<T extends KubeObject = KubeObject>(
+    ref: ResourceRef,
+    opts: ListOptions = {},
+  ): Promise<KubeList<T>> {
+    const l = await this.#json<KubeList<T>>("GET", await this.#path(ref), {
+      query: {
+        labelSelector: opts.labelSelector,
+        fieldSelector: opts.fieldSelector,
+        limit: opts.limit,
+        continue: opts.continue,
+        resourceVersion: opts.resourceVersion,
+      },
+    });
+    l.items = (l.items ?? []).map((o) => this.#fill(o, ref));
+    l.metadata ??= {};
+    return l;
+  }
+
+  /** Opens a watch; iterating yields events until the server ends it or the signal aborts. */
+  async watch<T extends KubeObject = KubeObject>(
+    ref: ResourceRef,
+    opts: WatchOptions = {},
+  ): Promise<WatchStream<T>> {
+    const idleMs = this.#o.watchIdleTimeoutMs;
+    const idle = new AbortController();
+    const signal = opts.signal ? AbortSignal.any([opts.signal, idle.signal]) : idle.signal;
+    const res = await this.#fetch("GET", await this.#path(ref), {
+      query: {
+        watch: 1,
+        labelSelector: opts.labelSelector,
+        fieldSelector: opts.fieldSelector,
+        resourceVersion: opts.resourceVersion,
+        allowWatchBookmarks: opts.allowWatchBookmarks,
+        timeoutSeconds: opts.timeoutSeconds,
+      },
+      signal,
+      watch: true,
+    });
+    const body = res.body;
+    const fill = (o: KubeObject) => this.#fill(o, ref);
+    async function* events(): AsyncGenerator<WatchEvent<T>> {
+      if (!body) return;
+      const reader = body.pipeThrough(new TextDecoderStream()).getReader();
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const arm = () => {
+        if (!idleMs) return;
+        clearTimeout(timer);
+        timer = setTimeout(() => idle.abort(), idleMs);
+      };
+      let buf = "";
+      try {
+        arm();
+        for (;;) {
+          let chunk: ReadableStreamReadResult<string>;
+          try {
+            chunk = await reader.read();
+          } catch (e) {
+            if (idle.signal.aborted && !opts.signal?.aborted) throw timeout("watch idle timeout");
+            if (signal.aborted) return;
+            throw e;
+          }
+          if (chunk.done) break;
+          arm();
+          buf += chunk.value;
+          let i: number;
+          while ((i = buf.indexOf("\n")) >= 0) {
+            const line = buf.slice(0, i).trim();
+            buf = buf.slice(i + 1);
+            if (!line) continue;
+            const ev = JSON.parse(line) as WatchEvent<T>;
+            if (ev.type !== "ERROR") fill(ev.object);
+            yield ev;
+          }
+        }
+        if (buf.trim()) {
+          const ev = JSON.parse(buf) as WatchEvent<T>;
+          if (ev.type !== "ERROR") fill(ev.object);
+          yield ev;
+        }
+      } finally {
+        clearTimeout(timer);
+        await reader.cancel().catch(() => {});
+        reader.releaseLock();
+      }
+    }
+    return events();
+  }
+
+  /** Creates an object. */
+  async create<T extends KubeObject = KubeObject>(obj: T, opts: WriteOptions = {}): Promise<T> {
+    const ref = { apiVersion: obj.apiVersion, kind: obj.kind, namespace: obj.metadata.namespace };
+    return this.#fill(
+      await this.#json<T>("POST", await this.#path(ref), {
+        body: obj,
+        query: this.#writeQuery(opts),
+      }),
+      ref,
+    );
+  }
+
+  /** Replaces an object. */
+  async update<T extends KubeObject = KubeObject>(obj: T, opts: WriteOptions = {}): Promise<T> {
+    const ref = { apiVersion: obj.apiVersion, kind: obj.kind, namespace: obj.metadata.namespace };
+    return this.#fill(
+      await this.#json<T>("PUT", await this.#path(ref, obj.metadata.name), {
+        body: obj,
+        query: this.#writeQuery(opts),
+      }),
+      ref,
+    );
+  }
+
+  /** Replaces the status subresource. */
+  async updateStatus<T extends KubeObject = KubeObject>(
+    obj: T,
+    opts: WriteOptions = {},
+  ): Promise<T> {
+    const ref = { apiVersion: obj.apiVersion, kind: obj.kind, namespace: obj.metadata.namespace };
+    return this.#fill(
+      await this.#json<T>("PUT", await this.#path(ref, obj.metadata.name, "status"), {
+        body: obj,
+        query: this.#writeQuery(opts),
+      }),
+      ref,
+    );
+  }
+
+  /** Patches (merge, JSON, strategic, or server-side apply with fieldManager and force). */
+  async patch<T extends KubeObject = KubeObject>(
+    ref: ResourceRef,
+    type: PatchType,
+    body: unknown,
+    opts: PatchOptions = {},
+  ): Promise<T> {
+    const query: Record<string, string | boolean | undefined> = this.#writeQuery(opts);
+    if (type === "apply") {
+      query.fieldManager = opts.fieldManager ?? this.#o.fieldManager ?? "denative";
+      if (opts.force) query.force = true;
+    }
+    return this.#fill(
+      await this.#json<T>("PATCH", await this.#path(ref, ref.name, opts.subresource), {
+        body,
+        contentType: PATCH_TYPES[type],
+        query,
+      }),
+      ref,
+    );
+  }
+
+  /** Deletes; returns the object when it still exists (finalizers pending). */
+  async delete(ref: ResourceRef, opts: DeleteOptions = {}): Promise<KubeObject | undefined> {
+    const body: Record<string, unknown> = { apiVersion: "v1", kind: "DeleteOptions" };
+    if (opts.propagationPolicy) body.propagationPolicy = opts.propagationPolicy;
+    if (opts.preconditionUid) body.preconditions = { uid: opts.preconditionUid };
+    if (opts.dryRun) body.dryRun = [opts.dryRun];
+    const res = await this.#json<KubeObject | StatusObject>(
+      "DELETE",
+      await this.#path(ref, ref.name),
+      { body },
+    );
+    if ((res as StatusObject).kind === "Status") return undefined;
+    const o = this.#fill(res as KubeObject, ref);
+    return o.metadata?.deletionTimestamp && o.metadata.finalizers?.length ? o : undefined;
+  }
+
+  #writeQuery(opts: WriteOptions): Record<string, string | undefined> {
+    return { dryRun: opts.dryRun, fieldManager: opts.fieldManager ?? this.#o.fieldManager };
+  }
+}
+
+/** True when `e` says the resource type itself is unknown to the server. */
+export function isUnknownResource(e: unknown): boolean {
+  return isNotFound(e) && /doesn't have a resource type/.test((e as Error).message);
+}
