@@ -997,7 +997,7 @@ export class Api {
     if (t.group === "apiextensions.k8s.io" && t.kind === "CustomResourceDefinition") {
       const ct = typeFromCrd(gone);
       this.registry.remove(ct.group, ct.plural);
-      void this.#dropAll(typeKey(ct.group, ct.plural));
+      this.#dropAll(typeKey(ct.group, ct.plural)).catch(() => {});
     }
     this.scheduleGc();
   }
@@ -1192,11 +1192,17 @@ export class Api {
   }
 
   /** Reads the scale subresource as an autoscaling/v1 Scale. */
-  scale(tg: Target, ns: string | undefined, name: string): KubeObject {
+  scale(tg: Target, ns: string | undefined, name: string, forWrite = false): KubeObject {
     const o = this.get(tg, ns, name);
     const sc = tg.version.scale;
     if (!sc) throw notFound(tg.type.group, `${tg.type.plural}/scale`, name);
     const spec = jsonPath(o, sc.specReplicasPath)[0];
+    if (spec === undefined && !tg.type.builtin && !forWrite) {
+      const msg = `the spec replicas field "${sc.specReplicasPath}" does not exist`;
+      throw new ApiError(500, "InternalError", `Internal error occurred: ${msg}`, {
+        causes: [{ message: msg }],
+      });
+    }
     const stat = jsonPath(o, sc.statusReplicasPath)[0];
     let selector = sc.labelSelectorPath ? jsonPath(o, sc.labelSelectorPath)[0] : undefined;
     if (tg.type.builtin) {

@@ -114,6 +114,7 @@ export function expired(message: string): ApiError {
 /** Renders any thrown value as an ApiError (unknown errors become 500). */
 export function toApiError(e: unknown): ApiError {
   if (e instanceof ApiError) return e;
+  if (e instanceof URIError) return badRequest(`malformed request path: ${e.message}`);
   const msg = e instanceof Error ? e.message : String(e);
   return new ApiError(500, "InternalError", `Internal error occurred: ${msg}`);
 }

@@ -191,7 +191,8 @@ export function strategicMerge(target: unknown, patch: unknown): unknown {
     if (Array.isArray(v)) {
       const cur = Array.isArray(out[k]) ? out[k] as unknown[] : [];
       const key = mergeKeyFor(k, [...v, ...cur]);
-      if (key) out[k] = mergeList(cur, v, key);
+      const order = patch[`$setElementOrder/${k}`];
+      if (key) out[k] = mergeList(cur, v, key, Array.isArray(order) ? order : undefined);
       else if (MERGE_SETS.has(k)) out[k] = [...new Set([...cur, ...v])];
       else out[k] = stripDirectives(v);
       continue;
@@ -216,26 +217,57 @@ function stripDirectives(v: unknown): unknown {
   return o;
 }
 
-function mergeList(cur: unknown[], patch: unknown[], key: string): unknown[] {
-  const out = cur.map((x) => structuredClone(x));
+/**
+ * Merges a keyed list the way kube's strategic merge does: patch items (in
+ * `$setElementOrder` order when given, else patch order) first, server-only
+ * items inserted by their position in the live list.
+ */
+function mergeList(cur: unknown[], patch: unknown[], key: string, order?: unknown[]): unknown[] {
   const replace = patch.some((p) => isObj(p) && p.$patch === "replace");
   if (replace) {
     return stripDirectives(patch.filter((p) => !(isObj(p) && p.$patch === "replace"))) as unknown[];
   }
+  const keyOf = (x: unknown) => (isObj(x) ? JSON.stringify(x[key]) : JSON.stringify(x));
+  const curByKey = new Map(cur.map((x) => [keyOf(x), x]));
+  const deleted = new Set<string>();
+  const merged = new Map<string, unknown>();
+  const patchOrder: string[] = [];
   for (const p of patch) {
+    const k = keyOf(p);
+    if (isObj(p) && p.$patch === "delete") {
+      deleted.add(k);
+      continue;
+    }
     if (!isObj(p)) {
-      out.push(p);
-      continue;
+      merged.set(k, p);
+    } else {
+      merged.set(k, curByKey.has(k) ? strategicMerge(curByKey.get(k), p) : stripDirectives(p));
     }
-    const idx = out.findIndex((x) => isObj(x) && x[key] === p[key]);
-    if (p.$patch === "delete") {
-      if (idx >= 0) out.splice(idx, 1);
-      continue;
-    }
-    if (idx >= 0) out[idx] = strategicMerge(out[idx], p);
-    else out.push(stripDirectives(p));
+    if (!patchOrder.includes(k)) patchOrder.push(k);
   }
-  return out;
+  let firstKeys = patchOrder;
+  if (order) {
+    firstKeys = order.map(keyOf).filter((k) =>
+      !deleted.has(k) && (merged.has(k) || curByKey.has(k))
+    );
+    for (const k of patchOrder) if (!firstKeys.includes(k)) firstKeys.push(k);
+  }
+  const first = new Set(firstKeys);
+  const result = firstKeys.map((k) =>
+    merged.has(k) ? merged.get(k) : structuredClone(curByKey.get(k))
+  );
+  const serverIdx = new Map(cur.map((x, i) => [keyOf(x), i]));
+  const idx = (x: unknown) => serverIdx.get(keyOf(x)) ?? -1;
+  let pos = 0;
+  for (const sItem of cur) {
+    const k = keyOf(sItem);
+    if (first.has(k) || deleted.has(k)) continue;
+    let i = pos;
+    while (i < result.length && !(idx(result[i]) > idx(sItem))) i++;
+    result.splice(i, 0, structuredClone(sItem));
+    pos = i + 1;
+  }
+  return result;
 }
 
 /** A field path segment: object key or keyed list element. */

@@ -198,6 +198,7 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
     } else await api.create(tg, undefined, structuredClone(crd), sysCtx);
   }
   const watchers = new Set<Watcher>();
+  const encoded = new WeakMap<KubeObject, Map<string, Uint8Array>>();
   let hostPort = "";
 
   const app = new Hono();
@@ -372,7 +373,7 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
       }
       if (method === "PATCH") {
         const body = decodeBody(await readBody(c.req.raw, maxBody), ct);
-        const cur = api.scale(tg, ns, name);
+        const cur = api.scale(tg, ns, name, true);
         const { mergePatch, jsonPatch } = await import("./patch.ts");
         const next = pk === "json" ? jsonPatch(cur, body) : mergePatch(cur, body);
         return json(await api.writeScale(tg, ns, name, next, ctx));
@@ -486,6 +487,23 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
         const w: Watcher = { close };
         closeFn = close;
         watchers.add(w);
+        // one encoding per stored object, event type and rendering, shared by all watchers
+        const sendCached = (type: WatchEvent["type"], o: KubeObject) => {
+          if (closed) return;
+          let m = encoded.get(o);
+          if (!m) encoded.set(o, m = new Map());
+          const key = `${type}|${tg.version.name}|${table}`;
+          let bytes = m.get(key);
+          if (!bytes) {
+            bytes = enc.encode(JSON.stringify({ type, object: render(o) }) + "\n");
+            m.set(key, bytes);
+          }
+          try {
+            controller.enqueue(bytes);
+          } catch {
+            close();
+          }
+        };
         const deliver = (
           e: {
             type: string;
@@ -499,10 +517,10 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
           const was = matches(e.old);
           try {
             if (e.kind === "DELETED") {
-              if (now || was) send("DELETED", render(e.object));
-            } else if (now && was) send("MODIFIED", render(e.object));
-            else if (now) send("ADDED", render(e.object));
-            else if (was) send("DELETED", render(e.object));
+              if (now || was) sendCached("DELETED", e.object);
+            } else if (now && was) sendCached("MODIFIED", e.object);
+            else if (now) sendCached("ADDED", e.object);
+            else if (was) sendCached("DELETED", e.object);
           } catch (err) {
             send("ERROR", toApiError(err).toStatus());
             close();

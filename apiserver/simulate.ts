@@ -390,6 +390,57 @@ export class Simulator {
     };
   }
 
+  /** Keeps one EndpointSlice `<service>-sim` per Service with a selector (owned by the Service). */
+  async #slice(svc: Any, pods: Any[], isReady: (p: Any) => boolean, ports: Any[]): Promise<void> {
+    const api = this.#api;
+    const t = this.#t("discovery.k8s.io", "endpointslices");
+    const ns = svc.metadata.namespace;
+    const name = `${svc.metadata.name}-sim`;
+    const desired = {
+      addressType: "IPv4",
+      endpoints: pods.map((p) => ({
+        addresses: [p.status.podIP],
+        conditions: { ready: isReady(p), serving: isReady(p), terminating: false },
+        nodeName: p.spec?.nodeName,
+        targetRef: { kind: "Pod", namespace: ns, name: p.metadata.name, uid: p.metadata.uid },
+      })),
+      ports: ports.map((p) => ({
+        ...(p.name ? { name: p.name } : { name: "" }),
+        port: p.port,
+        protocol: p.protocol,
+      })),
+    };
+    const cur = api.raw(t, ns, name) as Any;
+    if (!cur) {
+      await api.systemWrite(t, {
+        apiVersion: "discovery.k8s.io/v1",
+        kind: "EndpointSlice",
+        metadata: {
+          name,
+          namespace: ns,
+          labels: {
+            "kubernetes.io/service-name": svc.metadata.name,
+            "endpointslice.kubernetes.io/managed-by": "endpointslice-controller.k8s.io",
+          },
+          ownerReferences: [{
+            apiVersion: "v1",
+            kind: "Service",
+            name: svc.metadata.name,
+            uid: svc.metadata.uid,
+            controller: true,
+            blockOwnerDeletion: true,
+          }],
+        },
+        ...desired,
+      }, "ADDED");
+    } else if (
+      JSON.stringify(cur.endpoints ?? []) !== JSON.stringify(desired.endpoints) ||
+      JSON.stringify(cur.ports ?? []) !== JSON.stringify(desired.ports)
+    ) {
+      await api.systemWrite(t, { ...structuredClone(cur), ...desired }, "MODIFIED");
+    }
+  }
+
   async #endpoints(ns: string): Promise<void> {
     const api = this.#api;
     const epT = this.#t("", "endpoints");
@@ -433,6 +484,7 @@ export class Simulator {
           ports,
         }]
         : [];
+      await this.#slice(svc, matched, isReady, ports);
       const cur = api.raw(epT, ns, svc.metadata.name) as Any;
       const labels = svc.metadata.labels;
       if (!cur) {

@@ -109,7 +109,9 @@ if (import.meta.main) {
   console.log(`requests per target: ${requests}, concurrency for req/s: ${concurrency}`);
   console.log(`             p50 ms    p99 ms      req/s`);
   console.log(`direct   ${f(direct.p50)} ${f(direct.p99)} ${direct.rps.toFixed(0).padStart(10)}`);
-  console.log(`gateway  ${f(gateway.p50)} ${f(gateway.p99)} ${gateway.rps.toFixed(0).padStart(10)}`);
+  console.log(
+    `gateway  ${f(gateway.p50)} ${f(gateway.p99)} ${gateway.rps.toFixed(0).padStart(10)}`,
+  );
   console.log(
     `added    ${f(gateway.p50 - direct.p50)} ${f(gateway.p99 - direct.p99)}   ${
       ((gateway.rps / direct.rps) * 100).toFixed(1).padStart(7)

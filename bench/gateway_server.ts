@@ -13,14 +13,23 @@ export type BenchWorkerRequest =
 
 let close: () => Promise<void> = () => Promise.resolve();
 
-self.onmessage = async (e: MessageEvent<BenchWorkerRequest>) => {
+/** The worker global, typed for what this module uses. */
+const worker = self as unknown as {
+  onmessage: ((e: MessageEvent<BenchWorkerRequest>) => void) | null;
+  postMessage(msg: unknown): void;
+  close(): void;
+};
+
+worker.onmessage = async (e: MessageEvent<BenchWorkerRequest>) => {
   const msg = e.data;
   if (msg.role === "upstream") {
     const body = new TextEncoder().encode("hello from the upstream\n");
-    const server = Deno.serve({ port: 0, hostname: "127.0.0.1", onListen() {} }, () =>
-      new Response(body, { headers: { "content-type": "text/plain" } }));
+    const server = Deno.serve(
+      { port: 0, hostname: "127.0.0.1", onListen() {} },
+      () => new Response(body, { headers: { "content-type": "text/plain" } }),
+    );
     close = () => server.shutdown();
-    self.postMessage({ port: server.addr.port });
+    worker.postMessage({ port: server.addr.port });
   } else if (msg.role === "gateway") {
     const gw = startGateway({
       resolver: staticEndpointResolver({
@@ -45,10 +54,10 @@ self.onmessage = async (e: MessageEvent<BenchWorkerRequest>) => {
       }],
     });
     close = () => gw.close();
-    self.postMessage({ port: gw.port });
+    worker.postMessage({ port: gw.port });
   } else {
     await close();
-    self.postMessage({ closed: true });
-    self.close();
+    worker.postMessage({ closed: true });
+    worker.close();
   }
 };

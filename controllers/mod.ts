@@ -9,6 +9,7 @@ import { servicePlugin } from "./service/mod.ts";
 import { configurationPlugin } from "./configuration/mod.ts";
 import { createRevisionPlugin } from "./revision/mod.ts";
 import { podAutoscalerPlugin } from "./autoscaling/mod.ts";
+import { serverlessServicePlugin } from "./serverlessservice/mod.ts";
 import { routePlugin } from "./route/mod.ts";
 import { labelerPlugin } from "./labeler/mod.ts";
 import { gcPlugin } from "./gc/mod.ts";
@@ -18,6 +19,7 @@ export { servicePlugin } from "./service/mod.ts";
 export { configurationPlugin } from "./configuration/mod.ts";
 export { createRevisionPlugin, revisionPlugin } from "./revision/mod.ts";
 export { podAutoscalerPlugin } from "./autoscaling/mod.ts";
+export { serverlessServicePlugin } from "./serverlessservice/mod.ts";
 export { routePlugin } from "./route/mod.ts";
 export { labelerPlugin } from "./labeler/mod.ts";
 export { gcPlugin } from "./gc/mod.ts";
@@ -37,6 +39,7 @@ export function servingPlugins(opts: ServingPluginsOptions = {}): ControllerPlug
     configurationPlugin,
     createRevisionPlugin({ resolveDigests: opts.resolveDigests ?? true }),
     podAutoscalerPlugin,
+    serverlessServicePlugin,
     routePlugin(),
     labelerPlugin(),
     gcPlugin(),

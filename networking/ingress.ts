@@ -122,7 +122,11 @@ function goObject(fields: [string, string | undefined][]): string {
     "}";
 }
 
-function goList<T>(xs: T[] | undefined, f: (x: T) => string, omitEmpty: boolean): string | undefined {
+function goList<T>(
+  xs: T[] | undefined,
+  f: (x: T) => string,
+  omitEmpty: boolean,
+): string | undefined {
   if (!xs || xs.length === 0) return omitEmpty ? undefined : "null";
   return "[" + xs.map(f).join(",") + "]";
 }
@@ -140,9 +144,12 @@ export function goSpecJson(spec: IngressSpec): string {
     goObject([
       ["serviceNamespace", goString(s.serviceNamespace ?? "")],
       ["serviceName", goString(s.serviceName ?? "")],
-      ["servicePort", typeof s.servicePort === "number" ? String(s.servicePort) : goString(
-        String(s.servicePort ?? 0),
-      )],
+      [
+        "servicePort",
+        typeof s.servicePort === "number" ? String(s.servicePort) : goString(
+          String(s.servicePort ?? 0),
+        ),
+      ],
       ["percent", s.percent ? String(s.percent) : undefined],
       ["appendHeaders", goStringMap(s.appendHeaders)],
     ]);

@@ -30,7 +30,12 @@ import {
 import { parseContourConfig } from "./contour/config.ts";
 import { parseGatewayConfig } from "./gateway_api/config.ts";
 import type { Ingress } from "./ingress.ts";
-import { INGRESS_API_VERSION, INGRESS_KIND, INGRESS_LABEL_KEY, ingressOwnerRef } from "./ingress.ts";
+import {
+  INGRESS_API_VERSION,
+  INGRESS_KIND,
+  INGRESS_LABEL_KEY,
+  ingressOwnerRef,
+} from "./ingress.ts";
 import { parseIstioConfig } from "./istio/config.ts";
 import { hasFinalize } from "./local/mod.ts";
 import type { ProviderRegistry } from "./registry.ts";
@@ -219,10 +224,17 @@ export function ingressControllerPlugin(
           }
           if (!have) {
             observed.push(await client.create(want));
-            recorder.event(ing, "Normal", "Created", `Created ${want.kind} "${want.metadata.name}"`);
+            recorder.event(
+              ing,
+              "Normal",
+              "Created",
+              `Created ${want.kind} "${want.metadata.name}"`,
+            );
             continue;
           }
-          if (!controlledBy(have, ing)) throw new NotOwnedError(want.kind, want.metadata.name ?? "");
+          if (!controlledBy(have, ing)) {
+            throw new NotOwnedError(want.kind, want.metadata.name ?? "");
+          }
           if (sameContent(want, have) && sameContent(have, want)) {
             observed.push(have);
             continue;

@@ -18,7 +18,9 @@ export class ProviderRegistry {
   register(provider: IngressProvider, opts: { replace?: boolean } = {}): void {
     if (!provider.className) throw new Error("ingress provider has no className");
     if (this.#providers.has(provider.className) && !opts.replace) {
-      throw new Error(`an ingress provider for class "${provider.className}" is already registered`);
+      throw new Error(
+        `an ingress provider for class "${provider.className}" is already registered`,
+      );
     }
     this.#providers.set(provider.className, provider);
     for (const l of this.#listeners) l(provider.className);
@@ -27,7 +29,7 @@ export class ProviderRegistry {
   /** Removes the provider of a class; returns whether one was registered. */
   unregister(className: string): boolean {
     const had = this.#providers.delete(className);
-    if (had) for (const l of this.#listeners) l(className);
+    if (had) { for (const l of this.#listeners) l(className); }
     return had;
   }
 

@@ -338,3 +338,64 @@ export const observabilityConfigSpec: ConfigMapSpec<ObservabilityConfig> = {
   name: OBSERVABILITY_CONFIG_NAME,
   parse: parseObservabilityConfig,
 };
+
+/** Go's `json.Marshal` string encoding: JSON plus `<`, `>`, `&`, U+2028 and U+2029 escaped. */
+function goJsonString(s: string): string {
+  return JSON.stringify(s).replace(
+    /[<>&\u2028\u2029]/g,
+    (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, "0")}`,
+  );
+}
+
+/** Encodes fields in order, dropping Go `omitempty` zero values ("", 0, false). */
+function goJsonObject(fields: [string, string | number | boolean | undefined][]): string {
+  const parts: string[] = [];
+  for (const [k, v] of fields) {
+    if (v === undefined || v === "" || v === 0 || v === false) continue;
+    parts.push(`${JSON.stringify(k)}:${typeof v === "string" ? goJsonString(v) : String(v)}`);
+  }
+  return `{${parts.join(",")}}`;
+}
+
+/** Milliseconds as a Go `time.Duration` in JSON (integer nanoseconds). */
+function nanos(ms: number): number {
+  return Math.round(ms * 1e6);
+}
+
+function metricsJson(m: MetricsExportConfig): string {
+  return goJsonObject([
+    ["protocol", m.protocol],
+    ["endpoint", m.endpoint],
+    ["exportInterval", nanos(m.exportIntervalMs)],
+  ]);
+}
+
+/**
+ * The queue-proxy's `OBSERVABILITY_CONFIG` environment value: Knative's
+ * `json.Marshal` of `serving/pkg/observability.Config` (keys `tracing`,
+ * `metrics`, `runtime`, `requestMetrics`, `EnableVarLogCollection`,
+ * `LoggingURLTemplate`, `enableRequestLog`, `requestLogTemplate`,
+ * `enableProbeRequestLog`; empty values omitted, durations in nanoseconds).
+ * The seed-era fluentd settings are not part of it.
+ */
+export function observabilityConfigJson(c: ObservabilityConfig): string {
+  const tracing = goJsonObject([
+    ["protocol", c.tracing.protocol],
+    ["endpoint", c.tracing.endpoint],
+    ["samplingRate", c.tracing.samplingRate],
+  ]);
+  const runtime = goJsonObject([
+    ["profiling", c.runtime.profiling],
+    ["exportInterval", nanos(c.runtime.exportIntervalMs)],
+  ]);
+  const rest = goJsonObject([
+    ["EnableVarLogCollection", c.enableVarLogCollection],
+    ["LoggingURLTemplate", c.loggingURLTemplate],
+    ["enableRequestLog", c.enableRequestLog],
+    ["requestLogTemplate", c.requestLogTemplate],
+    ["enableProbeRequestLog", c.enableProbeRequestLog],
+  ]);
+  const head = `"tracing":${tracing},"metrics":${metricsJson(c.metrics)},"runtime":${runtime},` +
+    `"requestMetrics":${metricsJson(c.requestMetrics)}`;
+  return rest === "{}" ? `{${head}}` : `{${head},${rest.slice(1)}`;
+}

@@ -168,8 +168,16 @@ export function withFluentdSidecar(d: KubeObject, rev: Revision, s: FluentdSetti
   return out;
 }
 
-/** `profiling.enable` of config-observability. */
+/**
+ * Whether config-observability turns profiling on: the parsed
+ * `runtime.profiling` (`runtime-profiling: enabled`), else the seed-era
+ * `profiling.enable` key of an unparsed map.
+ */
 export function profilingEnabled(cfg: ObservabilityInput): boolean {
+  const runtime = cfg.runtime as { profiling?: unknown } | undefined;
+  if (runtime && typeof runtime === "object" && "profiling" in runtime) {
+    return runtime.profiling === "enabled";
+  }
   const on = pick(cfg, "profiling.enable", "enableProfiling");
   return on === true || (typeof on === "string" && on.toLowerCase() === "true");
 }

@@ -9,6 +9,7 @@ import type {
   DefaultsConfig,
   DeploymentConfig,
   FeaturesConfig,
+  ObservabilityConfig,
   PodAutoscaler,
   Revision,
 } from "../../apis/mod.ts";
@@ -17,6 +18,7 @@ import {
   DEFAULTS_CONFIG_NAME,
   DEPLOYMENT_CONFIG_NAME,
   FEATURES_CONFIG_NAME,
+  observabilityConfigJson,
   RevisionConditions,
   revisionConditionSet,
 } from "../../apis/mod.ts";
@@ -191,6 +193,14 @@ export function propagateAutoscalerStatus(
   }
 }
 
+/** True when config-observability arrived parsed by `observabilityConfigSpec`. */
+function isParsedObservability(
+  cfg: ObservabilityInput,
+): cfg is ObservabilityInput & ObservabilityConfig {
+  return typeof cfg.runtime === "object" && cfg.runtime !== null &&
+    typeof cfg.tracing === "object" && cfg.tracing !== null;
+}
+
 /** Creates the Revision reconciler. */
 export function createRevisionReconciler(
   deps: ReconcilerDeps,
@@ -209,7 +219,9 @@ export function createRevisionReconciler(
       initialScale: autoscaler.initialScale ?? 1,
       enableServiceLinks: defaults.enableServiceLinks,
       profiling: profilingEnabled(observability),
-      observabilityJson: JSON.stringify(observability),
+      observabilityJson: isParsedObservability(observability)
+        ? observabilityConfigJson(observability)
+        : JSON.stringify(observability),
     };
   }
 

@@ -49,6 +49,25 @@ class Reader {
     }
   }
 
+  /** Reads a whole message head (through the blank line) as lines; null at EOF before one. */
+  async head(): Promise<string[] | null> {
+    let from = this.#off;
+    while (true) {
+      const b = this.#buf;
+      for (let i = Math.max(from, this.#off); i + 3 < b.length; i++) {
+        if (b[i] === 13 && b[i + 1] === 10 && b[i + 2] === 13 && b[i + 3] === 10) {
+          const s = dec.decode(b.subarray(this.#off, i));
+          this.#off = i + 4;
+          return s.split("\r\n");
+        }
+      }
+      from = Math.max(this.#off, b.length - 3);
+      const rel = from - this.#off;
+      if (!(await this.#fill())) return null;
+      from = this.#off + rel;
+    }
+  }
+
   /** Reads up to `max` bytes that are available (filling once if empty); null at EOF. */
   async some(max: number): Promise<Uint8Array | null> {
     if (this.#off >= this.#buf.length && !(await this.#fill())) return null;
@@ -166,17 +185,15 @@ export class Http1Client {
       let reason = "";
       let headers = new Headers();
       do {
-        const statusLine = await pc.reader.line().catch(() => null);
-        if (statusLine === null) throw new StaleConnection("connection closed before a response");
-        const m = /^HTTP\/1\.[01] (\d{3})(?: (.*))?$/.exec(statusLine);
-        if (!m) throw new Error(`malformed status line from upstream: ${statusLine.slice(0, 80)}`);
+        const lines = await pc.reader.head().catch(() => null);
+        if (lines === null) throw new StaleConnection("connection closed before a response");
+        const m = /^HTTP\/1\.[01] (\d{3})(?: (.*))?$/.exec(lines[0]);
+        if (!m) throw new Error(`malformed status line from upstream: ${lines[0].slice(0, 80)}`);
         status = Number(m[1]);
         reason = m[2] ?? "";
         headers = new Headers();
-        while (true) {
-          const l = await pc.reader.line();
-          if (l === null) throw new Error("connection closed inside the response head");
-          if (l === "") break;
+        for (let j = 1; j < lines.length; j++) {
+          const l = lines[j];
           const i = l.indexOf(":");
           if (i > 0) headers.append(l.slice(0, i).trim(), l.slice(i + 1).trim());
         }
@@ -367,7 +384,9 @@ function chunkedBody(
         const chunk = await reader.some(left);
         if (chunk === null) throw new Error("upstream closed mid-body");
         left -= chunk.length;
-        if (left === 0 && (await reader.line()) === null) throw new Error("upstream closed mid-body");
+        if (left === 0 && (await reader.line()) === null) {
+          throw new Error("upstream closed mid-body");
+        }
         c.enqueue(chunk);
       } catch (e) {
         c.error(e);

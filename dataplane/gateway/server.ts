@@ -13,8 +13,8 @@ import type { Logger } from "../../runtime/mod.ts";
 import { Http1Client } from "./http1.ts";
 import { type Endpoint, type EndpointResolver, isLoopback } from "./resolver.ts";
 import {
-  compileTable,
   type CompiledPath,
+  compileTable,
   EMPTY_TABLE,
   type GatewayIngressEntry,
   type GatewaySplit,
@@ -103,7 +103,7 @@ function forwardHeaders(
 ): Headers {
   const h = new Headers(req.headers);
   const conn = h.get("connection");
-  if (conn) for (const t of conn.split(",")) h.delete(t.trim());
+  if (conn) { for (const t of conn.split(",")) h.delete(t.trim()); }
   for (const k of HOP_BY_HOP) h.delete(k);
   const xff = req.headers.get("x-forwarded-for");
   h.set("x-forwarded-for", xff ? `${xff}, ${remote}` : remote);
@@ -117,7 +117,7 @@ function forwardHeaders(
 function responseHeaders(res: Response): Headers {
   const h = new Headers(res.headers);
   const conn = h.get("connection");
-  if (conn) for (const t of conn.split(",")) h.delete(t.trim());
+  if (conn) { for (const t of conn.split(",")) h.delete(t.trim()); }
   for (const k of HOP_BY_HOP) h.delete(k);
   return h;
 }
@@ -260,7 +260,10 @@ export function startGateway(opts: GatewayOptions): GatewayHandle {
     const retryable = IDEMPOTENT.has(req.method) && req.body === null;
     const attempts = 1 + (retryable ? (path.retries ?? defaultRetries) : 0);
     const timeout = new AbortController();
-    const timer = setTimeout(() => timeout.abort(new DOMException("timeout", "TimeoutError")), timeoutMs);
+    const timer = setTimeout(
+      () => timeout.abort(new DOMException("timeout", "TimeoutError")),
+      timeoutMs,
+    );
     const signal = timeout.signal;
     let lastErr: unknown;
     for (let i = 0; i < attempts; i++) {

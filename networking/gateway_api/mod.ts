@@ -35,7 +35,11 @@ export function httpRouteAccepted(route: KubeObject): boolean {
 
 function lbFor(gw: GatewayRef, clusterDomain: string) {
   return gw.service
-    ? { ingress: [{ domainInternal: serviceHostname(gw.service.name, gw.service.namespace, clusterDomain) }] }
+    ? {
+      ingress: [{
+        domainInternal: serviceHostname(gw.service.name, gw.service.namespace, clusterDomain),
+      }],
+    }
     : { ingress: [] };
 }
 
@@ -60,7 +64,9 @@ export function gatewayApiProvider(): IngressProvider {
       const missing = observedMatches(want, observed);
       if (missing) return { ready: false, reason: "HTTPRouteNotReady", message: missing };
       for (const w of want) {
-        const got = observed.find((o) => o.kind === "HTTPRoute" && o.metadata.name === w.metadata.name)!;
+        const got = observed.find((o) =>
+          o.kind === "HTTPRoute" && o.metadata.name === w.metadata.name
+        )!;
         if (!httpRouteAccepted(got)) {
           return {
             ready: false,

@@ -40,7 +40,10 @@ export function meshVirtualServiceName(ing: Ingress): string {
 }
 
 /** For one visibility, the gateways whose selector matches the Ingress labels, else the default one. */
-export function selectGateways(gws: IstioGateway[], labels?: Record<string, string>): IstioGateway[] {
+export function selectGateways(
+  gws: IstioGateway[],
+  labels?: Record<string, string>,
+): IstioGateway[] {
   const matched = gws.filter((g) => g.labelSelector && selectorMatches(g.labelSelector, labels));
   if (matched.length > 0) return matched;
   return gws.filter((g) => !g.labelSelector);
@@ -98,7 +101,9 @@ function makeRoute(
       const d: Record<string, unknown> = {
         destination: {
           host: serviceHostname(s.serviceName, s.serviceNamespace, clusterDomain),
-          port: { number: typeof s.servicePort === "number" ? s.servicePort : Number(s.servicePort) },
+          port: {
+            number: typeof s.servicePort === "number" ? s.servicePort : Number(s.servicePort),
+          },
         },
         weight: s.percent ?? 0,
       };

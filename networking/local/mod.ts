@@ -80,7 +80,10 @@ export interface LocalGatewayControl {
 }
 
 /** Builds the gateway entry of an Ingress (pure). */
-export function localGatewayEntry(ing: Ingress, clusterDomain = "cluster.local"): LocalGatewayEntry {
+export function localGatewayEntry(
+  ing: Ingress,
+  clusterDomain = "cluster.local",
+): LocalGatewayEntry {
   return {
     key: `${ing.metadata.namespace ?? ""}/${ing.metadata.name ?? ""}`,
     hash: ingressHash(ing),

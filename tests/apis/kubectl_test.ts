@@ -100,6 +100,25 @@ Deno.test({
           assert.ok(header.includes(col), r.out);
         }
       });
+      await t.step("kubectl explain reads the generated CRD schemas", async () => {
+        const tpl = await kubectl(["explain", "ksvc.spec.template"]);
+        assert.equal(tpl.code, 0, tpl.err);
+        assert.match(tpl.out, /KIND:\s+Service/);
+        assert.match(tpl.out, /FIELD:\s+template <Object>/);
+        assert.match(tpl.out, /^\s+metadata\t<Object>/m);
+        assert.match(tpl.out, /^\s+spec\t<Object>/m);
+        const image = await kubectl(["explain", "ksvc.spec.template.spec.containers.image"]);
+        assert.equal(image.code, 0, image.err);
+        assert.match(image.out, /FIELD:\s+image <string>/);
+        const legacy = await kubectl([
+          "explain",
+          "ksvc.spec.runLatest.configuration",
+          "--api-version=serving.knative.dev/v1alpha1",
+        ]);
+        assert.equal(legacy.code, 0, legacy.err);
+        assert.match(legacy.out, /VERSION:\s+v1alpha1/);
+        assert.match(legacy.out, /revisionTemplate\t<Object>/);
+      });
       await t.step("an invalid v1 Service is refused with field paths", async () => {
         const r = await kubectl(
           ["apply", "-f", "-"],

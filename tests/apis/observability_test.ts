@@ -5,6 +5,7 @@ import {
   DEFAULT_REQUEST_LOG_TEMPLATE,
   OBSERVABILITY_CONFIG_NAME,
   type ObservabilityConfig,
+  observabilityConfigJson,
   observabilityConfigSpec,
   parseObservabilityConfig,
   servingConfigMapSpecs,
@@ -287,4 +288,61 @@ Deno.test("checkGoTemplate (Go text/template syntax)", async (t) => {
   for (const [tpl, want] of cases) {
     await t.step(JSON.stringify(tpl), () => assert.equal(checkGoTemplate(tpl, "t"), want));
   }
+});
+
+Deno.test("observabilityConfigJson (Knative's OBSERVABILITY_CONFIG for the queue-proxy)", async (t) => {
+  await t.step("defaults: Go json.Marshal of NewFromMap({})", () => {
+    assert.equal(
+      observabilityConfigJson(parseObservabilityConfig({})),
+      `{"tracing":{"protocol":"none"},"metrics":{"protocol":"none"},` +
+        `"runtime":{"profiling":"disabled","exportInterval":15000000000},` +
+        `"requestMetrics":{"protocol":"none"},"requestLogTemplate":${
+          JSON.stringify(DEFAULT_REQUEST_LOG_TEMPLATE)
+        }}`,
+    );
+  });
+  await t.step("every field, durations in nanoseconds, fluentd keys left out", () => {
+    const c = parseObservabilityConfig({
+      "tracing-protocol": "grpc",
+      "tracing-endpoint": "jaeger:4317",
+      "tracing-sampling-rate": "0.5",
+      "metrics-protocol": "prometheus",
+      "metrics-export-interval": "30s",
+      "request-metrics-protocol": "http/protobuf",
+      "request-metrics-endpoint": "otel:55678",
+      "runtime-profiling": "enabled",
+      "runtime-export-interval": "1m",
+      "logging.enable-var-log-collection": "true",
+      "logging.fluentd-sidecar-image": "fluentd:v1",
+      "logging.revision-url-template": "http://logs/${REVISION_UID}",
+      "logging.enable-request-log": "true",
+      "logging.request-log-template": "test template",
+      "logging.enable-probe-request-log": "true",
+    });
+    assert.equal(
+      observabilityConfigJson(c),
+      `{"tracing":{"protocol":"grpc","endpoint":"jaeger:4317","samplingRate":0.5},` +
+        `"metrics":{"protocol":"prometheus","exportInterval":30000000000},` +
+        `"runtime":{"profiling":"enabled","exportInterval":60000000000},` +
+        `"requestMetrics":{"protocol":"http/protobuf","endpoint":"otel:55678"},` +
+        `"EnableVarLogCollection":true,"LoggingURLTemplate":"http://logs/${"${REVISION_UID}"}",` +
+        `"enableRequestLog":true,"requestLogTemplate":"test template","enableProbeRequestLog":true}`,
+    );
+  });
+  await t.step("an empty request-log template is omitted", () => {
+    const json = observabilityConfigJson(
+      parseObservabilityConfig({ "logging.request-log-template": "" }),
+    );
+    assert.ok(json.endsWith(`"requestMetrics":{"protocol":"none"}}`), json);
+  });
+  await t.step("strings are HTML-escaped like Go's encoder", () => {
+    const json = observabilityConfigJson(
+      parseObservabilityConfig({ "logging.request-log-template": "<{{.Request.Method}}> & co" }),
+    );
+    assert.ok(json.includes(`"requestLogTemplate":"\\u003c{{.Request.Method}}\\u003e \\u0026 co"`));
+    assert.equal(
+      (JSON.parse(json) as { requestLogTemplate: string }).requestLogTemplate,
+      "<{{.Request.Method}}> & co",
+    );
+  });
 });

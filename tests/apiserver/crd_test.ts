@@ -144,15 +144,23 @@ Deno.test("custom resources", async (t) => {
     });
 
     await t.step("scale subresource", async () => {
-      const s = await tg.req("GET", `${base}/one/scale`);
-      assert.equal(s.status, 200);
-      assert.equal(s.body.kind, "Scale");
+      const missing = await tg.req("GET", `${base}/one/scale`);
+      assert.equal(missing.status, 500, "like kube: GET fails while spec.replicas does not exist");
+      assert.match(
+        missing.body.message,
+        /the spec replicas field "\.spec\.replicas" does not exist/,
+      );
       const p = await tg.req("PATCH", `${base}/one/scale`, { spec: { replicas: 4 } }, {
         contentType: "application/merge-patch+json",
       });
       assert.equal(p.status, 200);
       assert.equal(p.body.spec.replicas, 4);
       assert.equal((await tg.req("GET", `${base}/one`)).body.spec.replicas, 4);
+      const s = await tg.req("GET", `${base}/one/scale`);
+      assert.equal(s.status, 200);
+      assert.equal(s.body.kind, "Scale");
+      assert.equal(s.body.spec.replicas, 4);
+      assert.equal(s.body.status.replicas, 1);
     });
 
     await t.step("Table output uses additionalPrinterColumns", async () => {

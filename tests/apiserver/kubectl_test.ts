@@ -149,7 +149,7 @@ spec:
         assert.equal(d.spec.replicas, 3);
         assert.equal(d.metadata.annotations.j, "1");
         assert.deepEqual(
-          d.spec.template.spec.containers[0].env.map((e: { name: string }) => e.name),
+          d.spec.template.spec.containers[0].env.map((e: { name: string }) => e.name).sort(),
           ["A", "B"],
         );
       });

@@ -80,7 +80,22 @@ Deno.test("PATCH: merge, json, strategic, server-side apply", async (t) => {
       const cs = r.body.spec.template.spec.containers;
       assert.deepEqual(cs.map((c: { name: string }) => c.name), ["main", "side"]);
       assert.equal(cs[0].image, "nginx:1");
-      assert.deepEqual(cs[0].env.map((e: { name: string }) => e.name), ["A", "B"]);
+      // like kube: patch items first, server-only items after
+      assert.deepEqual(cs[0].env.map((e: { name: string }) => e.name), ["B", "A"]);
+      const ordered = await patch({
+        spec: {
+          template: {
+            spec: {
+              "$setElementOrder/containers": [{ name: "side" }, { name: "main" }],
+              containers: [{ name: "side", image: "busybox:2" }],
+            },
+          },
+        },
+      }, "strategic-merge-patch+json");
+      assert.deepEqual(
+        ordered.body.spec.template.spec.containers.map((c: { name: string }) => c.name),
+        ["side", "main"],
+      );
       const del = await patch({
         spec: { template: { spec: { containers: [{ name: "side", $patch: "delete" }] } } },
       }, "strategic-merge-patch+json");
@@ -482,6 +497,19 @@ Deno.test({
             return r.subsets?.[0]?.addresses?.length === 2 ? r : undefined;
           });
           assert.equal(ep.subsets[0].ports[0].port, 8080);
+          const slices = await eventually(async () => {
+            const r = (await tg.req(
+              "GET",
+              `/apis/discovery.k8s.io/v1/namespaces/${ns}/endpointslices?labelSelector=kubernetes.io%2Fservice-name%3Dweb`,
+            )).body;
+            return r.items?.[0]?.endpoints?.length === 2 ? r.items : undefined;
+          });
+          assert.equal(slices[0].ports[0].port, 8080);
+          assert.ok(
+            slices[0].endpoints.every((e: { conditions: { ready: boolean } }) =>
+              e.conditions.ready
+            ),
+          );
           await tg.req("POST", `/api/v1/namespaces/${ns}/services`, {
             apiVersion: "v1",
             kind: "Service",
@@ -553,6 +581,67 @@ Deno.test({
       });
     } finally {
       await tg.close();
+    }
+  },
+});
+
+Deno.test({
+  name: "dataDir: a killed server loses no acknowledged write",
+  ignore: !local,
+  fn: async () => {
+    const dir = await Deno.makeTempDir();
+    const child = new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", new URL("./crash_helper.ts", import.meta.url).pathname, dir],
+      stdout: "piped",
+      stderr: "null",
+    }).spawn();
+    try {
+      const reader = child.stdout.getReader();
+      let buf = "";
+      while (!buf.includes("\n")) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        buf += new TextDecoder().decode(value);
+      }
+      reader.releaseLock();
+      const info = JSON.parse(buf.split("\n")[0]) as { url: string; token: string; ca: string };
+      const client = Deno.createHttpClient({ caCerts: [info.ca] });
+      const acked: string[] = [];
+      try {
+        for (let i = 0; i < 30; i++) {
+          const r = await fetch(`${info.url}/api/v1/namespaces/default/configmaps`, {
+            method: "POST",
+            client,
+            headers: { authorization: `Bearer ${info.token}`, "content-type": "application/json" },
+            body: JSON.stringify({
+              apiVersion: "v1",
+              kind: "ConfigMap",
+              metadata: { name: `c${i}` },
+            }),
+          });
+          await r.body?.cancel();
+          if (r.status === 201) acked.push(`c${i}`);
+        }
+      } finally {
+        client.close();
+      }
+      child.kill("SIGKILL");
+      await child.status;
+      await child.stdout.cancel().catch(() => {});
+      const tg = await openTarget({ dataDir: dir, simulateWorkloads: false });
+      try {
+        const names = (await tg.req("GET", "/api/v1/namespaces/default/configmaps")).body.items
+          .map((i: { metadata: { name: string } }) => i.metadata.name);
+        for (const n of acked) assert.ok(names.includes(n), `${n} was acknowledged but lost`);
+        assert.equal(acked.length, 30);
+      } finally {
+        await tg.close();
+      }
+    } finally {
+      try {
+        child.kill("SIGKILL");
+      } catch { /* already gone */ }
+      await Deno.remove(dir, { recursive: true });
     }
   },
 });

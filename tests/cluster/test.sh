@@ -4,7 +4,8 @@
 #       are written against a target server (they import tests/apiserver/target.ts), with
 #       DENATIVE_TEST_KUBECONFIG pointing at the real kube-apiserver;
 #   (b) tests/cluster/*_test.ts (the end-to-end tests).
-# Extra arguments are passed to `deno test` (for example --filter).
+# Extra arguments are passed to `deno test` (for example --filter). DENATIVE_CLUSTER_E2E=0 runs only
+# (a); DENATIVE_CLUSTER_API_SUITE="file …" picks the API-suite files.
 set -uo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
@@ -39,4 +40,6 @@ else
   echo "test:cluster: API behaviour suite against the real kube-apiserver: ${api_files[*]}"
 fi
 echo "test:cluster: server $DENATIVE_CLUSTER_SERVER, kubeconfig $DENATIVE_TEST_KUBECONFIG"
-exec deno test -A --config "$D/deno.json" --lock="$ROOT/deno.lock" "$@" "${api_files[@]}" tests/cluster/
+e2e=(tests/cluster/)
+[ "${DENATIVE_CLUSTER_E2E:-1}" = 0 ] && e2e=()
+exec deno test -A --config "$D/deno.json" --lock="$ROOT/deno.lock" "$@" "${api_files[@]}" "${e2e[@]}"

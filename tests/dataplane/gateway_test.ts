@@ -16,11 +16,18 @@ interface Upstream {
 }
 
 /** A loopback HTTP server standing in for a revision's pods. */
-function upstream(name: string, handler?: (req: Request) => Response | Promise<Response>): Upstream {
+function upstream(
+  name: string,
+  handler?: (req: Request) => Response | Promise<Response>,
+): Upstream {
   const requests: Upstream["requests"] = [];
   const server = Deno.serve({ port: 0, hostname: "127.0.0.1", onListen() {} }, (req) => {
     const u = new URL(req.url);
-    requests.push({ host: req.headers.get("host"), headers: req.headers, path: u.pathname + u.search });
+    requests.push({
+      host: req.headers.get("host"),
+      headers: req.headers,
+      path: u.pathname + u.search,
+    });
     return handler ? handler(req) : new Response(name);
   });
   return { port: server.addr.port, requests, close: () => server.shutdown() };
@@ -41,7 +48,10 @@ function rule(hosts: string[], splits: [string, number][], extra: Record<string,
         service,
         port: 80,
         percent,
-        appendHeaders: { "Knative-Serving-Revision": service, "Knative-Serving-Namespace": "default" },
+        appendHeaders: {
+          "Knative-Serving-Revision": service,
+          "Knative-Serving-Namespace": "default",
+        },
       })),
     }],
   };
@@ -120,24 +130,29 @@ Deno.test("gateway: proxies to loopback upstreams", async (t) => {
         rule(["candidate-hello.default.example.com"], [["hello-00002", 100]], {
           appendHeaders: { "Knative-Serving-Tag": "candidate" },
         }),
-        rule(["mapped.example.com"], [["hello-00001", 100]], { rewriteHost: "hello.default.example.com" }),
+        rule(["mapped.example.com"], [["hello-00001", 100]], {
+          rewriteHost: "hello.default.example.com",
+        }),
       ]),
       entry("default/remote", [rule(["remote.default.example.com"], [["remote", 100]])]),
     ]);
 
-    await t.step("Host routing reaches the revision's endpoint with the appended headers", async () => {
-      const r = await rawGet(gw.port, "candidate-hello.default.example.com", "/x?y=1");
-      assert.equal(r.status, 200);
-      assert.equal(r.body, "v2");
-      const last = v2.requests.at(-1)!;
-      assert.equal(last.path, "/x?y=1");
-      assert.equal(last.headers.get("knative-serving-revision"), "hello-00002");
-      assert.equal(last.headers.get("knative-serving-namespace"), "default");
-      assert.equal(last.headers.get("knative-serving-tag"), "candidate");
-      assert.equal(last.headers.get("x-forwarded-host"), "candidate-hello.default.example.com");
-      // The original Host reaches the upstream.
-      assert.equal(last.host, "candidate-hello.default.example.com");
-    });
+    await t.step(
+      "Host routing reaches the revision's endpoint with the appended headers",
+      async () => {
+        const r = await rawGet(gw.port, "candidate-hello.default.example.com", "/x?y=1");
+        assert.equal(r.status, 200);
+        assert.equal(r.body, "v2");
+        const last = v2.requests.at(-1)!;
+        assert.equal(last.path, "/x?y=1");
+        assert.equal(last.headers.get("knative-serving-revision"), "hello-00002");
+        assert.equal(last.headers.get("knative-serving-namespace"), "default");
+        assert.equal(last.headers.get("knative-serving-tag"), "candidate");
+        assert.equal(last.headers.get("x-forwarded-host"), "candidate-hello.default.example.com");
+        // The original Host reaches the upstream.
+        assert.equal(last.host, "candidate-hello.default.example.com");
+      },
+    );
 
     await t.step("rewriteHost replaces the Host sent upstream", async () => {
       const r = await rawGet(gw.port, "mapped.example.com");
@@ -185,7 +200,9 @@ Deno.test("gateway: proxies to loopback upstreams", async (t) => {
     });
 
     await t.step("probes answer with the hash of the Ingress serving the host", async () => {
-      const r = await rawGet(gw.port, "hello.default.example.com", "/", { "K-Network-Probe": "probe" });
+      const r = await rawGet(gw.port, "hello.default.example.com", "/", {
+        "K-Network-Probe": "probe",
+      });
       assert.equal(r.status, 200);
       assert.match(r.head, /k-network-hash: h1/i);
     });
@@ -193,6 +210,35 @@ Deno.test("gateway: proxies to loopback upstreams", async (t) => {
     await gw.close();
     await v1.close();
     await v2.close();
+  }
+});
+
+Deno.test("gateway: h2c backends (port 81) are dialled with HTTP/2 prior knowledge", async () => {
+  // Over HTTP/2 there is no Host header (only :authority), which shows the protocol used.
+  const up = upstream("h2", (req) => new Response(`host-header=${req.headers.get("host")}`));
+  const gw = startGateway({
+    resolver: staticEndpointResolver({ "default/h": [{ ip: "127.0.0.1", port: up.port }] }),
+  });
+  try {
+    const split = (port: number) => ({
+      key: "default/h",
+      hash: "h",
+      rules: [{
+        hosts: ["h.default.example.com"],
+        visibility: "ExternalIP",
+        paths: [{ splits: [{ namespace: "default", service: "h", port, percent: 100 }] }],
+      }],
+    });
+    gw.program(split(81));
+    assert.equal((await rawGet(gw.port, "h.default.example.com")).body, "host-header=null");
+    gw.program(split(80));
+    assert.equal(
+      (await rawGet(gw.port, "h.default.example.com")).body,
+      "host-header=h.default.example.com",
+    );
+  } finally {
+    await gw.close();
+    await up.close();
   }
 });
 
@@ -227,7 +273,8 @@ Deno.test("gateway: tag header routing picks the tagged path", async () => {
     });
     assert.equal((await rawGet(gw.port, "r.default.example.com")).body, "v1");
     assert.equal(
-      (await rawGet(gw.port, "r.default.example.com", "/", { "Knative-Serving-Tag": "green" })).body,
+      (await rawGet(gw.port, "r.default.example.com", "/", { "Knative-Serving-Tag": "green" }))
+        .body,
       "v2",
     );
     assert.equal(v2.requests.at(-1)!.headers.get("knative-serving-tag"), "green");
@@ -396,7 +443,9 @@ Deno.test("gateway: streaming, websockets, h2c, timeouts, retries and reloads", 
       const res = await slow;
       assert.equal(res.status, 200);
       assert.equal(await res.text(), "slow-done");
-      const probe = await rawGet(gw.port, "s.default.example.com", "/", { "K-Network-Probe": "probe" });
+      const probe = await rawGet(gw.port, "s.default.example.com", "/", {
+        "K-Network-Probe": "probe",
+      });
       assert.match(probe.head, /k-network-hash: b/i);
     });
 

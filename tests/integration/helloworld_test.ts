@@ -34,7 +34,10 @@ Deno.test({
           { apiVersion: SV1, kind: "Service", namespace: NS, name: "helloworld-go" },
           isReadyNow,
         );
-        assert.equal((ksvc.status as { url: string }).url, "http://helloworld-go.default.example.com");
+        assert.equal(
+          (ksvc.status as { url: string }).url,
+          "http://helloworld-go.default.example.com",
+        );
       });
 
       await t.step("the resource graph", async () => {
@@ -57,12 +60,16 @@ Deno.test({
         await get("apps/v1", "Deployment", "helloworld-go-00001-deployment");
         const placeholder = await get("v1", "Service", "helloworld-go");
         assert.equal(placeholder.metadata.labels?.["serving.knative.dev/route"], "helloworld-go");
-        const ing = await get("networking.internal.knative.dev/v1alpha1", "Ingress", "helloworld-go");
+        const ing = await get(
+          "networking.internal.knative.dev/v1alpha1",
+          "Ingress",
+          "helloworld-go",
+        );
         assert.equal(
           ing.metadata.annotations?.["networking.knative.dev/ingress.class"],
           "local.ingress.networking.knative.dev",
         );
-        const hosts = ((ing.spec as { rules: { hosts: string[] }[] }).rules).flatMap((r) => r.hosts);
+        const hosts = (ing.spec as { rules: { hosts: string[] }[] }).rules.flatMap((r) => r.hosts);
         assert.ok(hosts.includes("helloworld-go.default.example.com"), hosts.join(","));
         // The local provider programs the gateway instead of rendering objects.
         const table = JSON.stringify(plane.gateway!.table());
@@ -78,7 +85,11 @@ Deno.test({
           (r) =>
             isReadyNow(r) &&
             JSON.stringify((r.status as { traffic: unknown }).traffic) ===
-              JSON.stringify([{ revisionName: "helloworld-go-00002", percent: 100, latestRevision: true }]),
+              JSON.stringify([{
+                revisionName: "helloworld-go-00002",
+                percent: 100,
+                latestRevision: true,
+              }]),
         );
         await waitFor(
           c,
@@ -94,15 +105,25 @@ Deno.test({
           { apiVersion: SV1, kind: "Route", namespace: NS, name: "helloworld-go" },
           (r) => isReadyNow(r) && ((r.status as { traffic?: unknown[] }).traffic?.length ?? 0) >= 2,
         );
-        const traffic = (route.status as { traffic: { tag?: string; revisionName: string; percent?: number }[] })
-          .traffic;
+        const traffic =
+          (route.status as { traffic: { tag?: string; revisionName: string; percent?: number }[] })
+            .traffic;
         const byTag = Object.fromEntries(traffic.map((x) => [x.tag, x]));
         assert.equal(byTag.current.revisionName, "helloworld-go-00001");
         assert.equal(byTag.current.percent, 60);
         assert.equal(byTag.candidate.revisionName, "helloworld-go-00002");
         assert.equal(byTag.candidate.percent, 40);
-        const ing = await get("networking.internal.knative.dev/v1alpha1", "Ingress", "helloworld-go");
-        const rule = (ing.spec as { rules: { hosts: string[]; http: { paths: { splits: { serviceName: string; percent: number }[] }[] } }[] })
+        const ing = await get(
+          "networking.internal.knative.dev/v1alpha1",
+          "Ingress",
+          "helloworld-go",
+        );
+        const rule = (ing.spec as {
+          rules: {
+            hosts: string[];
+            http: { paths: { splits: { serviceName: string; percent: number }[] }[] };
+          }[];
+        })
           .rules.find((r) => r.hosts.includes("helloworld-go.default.example.com"))!;
         assert.deepEqual(
           rule.http.paths[0].splits.map((s) => [s.serviceName, s.percent]),

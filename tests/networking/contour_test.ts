@@ -35,7 +35,9 @@ const HTTPPROXY_SCHEMA = {
     metadata: {
       type: "object",
       required: ["name", "namespace"],
-      properties: { name: { type: "string", pattern: "^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$", maxLength: 253 } },
+      properties: {
+        name: { type: "string", pattern: "^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$", maxLength: 253 },
+      },
     },
     spec: {
       type: "object",
@@ -201,13 +203,18 @@ Deno.test("contour: HTTPProxies for a Route with two revisions, a tag and cluste
   const got = makeHTTPProxies(ing, parseContourConfig({}));
   await t.step("one proxy per rule and expanded host, class by visibility", () => {
     assert.deepStrictEqual(
-      got.map((p) => [p.metadata.name, (p.spec as { virtualhost: { fqdn: string } }).virtualhost.fqdn]),
+      got.map((
+        p,
+      ) => [p.metadata.name, (p.spec as { virtualhost: { fqdn: string } }).virtualhost.fqdn]),
       [
         ["hello-contour-internal-hello.default", "hello.default"],
         ["hello-contour-internal-hello.default.svc", "hello.default.svc"],
         ["hello-contour-internal-hello.default", "hello.default"],
         ["hello-contour-internal-hello.default.svc", "hello.default.svc"],
-        ["hello-contour-internal-hello.default.svc.cluster.local", "hello.default.svc.cluster.local"],
+        [
+          "hello-contour-internal-hello.default.svc.cluster.local",
+          "hello.default.svc.cluster.local",
+        ],
         ["hello-contour-external-hello.default.example.com", "hello.default.example.com"],
         ["hello-contour-internal-candidate-hello.default", "candidate-hello.default"],
         ["hello-contour-internal-candidate-hello.default.svc", "candidate-hello.default.svc"],
@@ -253,7 +260,10 @@ Deno.test("contour: HTTPProxies for a Route with two revisions, a tag and cluste
     });
   });
   await t.step("the tag proxy routes 100% to its revision", () => {
-    assert.deepStrictEqual((got[10].spec as { routes: unknown }).routes, routes([svc("hello-00002", 100)], h));
+    assert.deepStrictEqual(
+      (got[10].spec as { routes: unknown }).routes,
+      routes([svc("hello-00002", 100)], h),
+    );
   });
   await t.step("every proxy satisfies the documented HTTPProxy fields", () => {
     for (const p of got) assert.ok(validate(p), JSON.stringify(validate.errors));
@@ -263,7 +273,11 @@ Deno.test("contour: HTTPProxies for a Route with two revisions, a tag and cluste
 Deno.test("contour: redirected external routes are not insecure, TLS, h2c, prefix and header conditions", () => {
   const ing = routeIngress();
   ing.spec.httpOption = "Redirected";
-  ing.spec.tls = [{ hosts: ["hello.default.example.com"], secretName: "cert", secretNamespace: "default" }];
+  ing.spec.tls = [{
+    hosts: ["hello.default.example.com"],
+    secretName: "cert",
+    secretNamespace: "default",
+  }];
   ing.spec.rules = [{
     hosts: ["hello.default.example.com"],
     visibility: "ExternalIP",
@@ -317,20 +331,33 @@ ClusterLocal: {class: int, service: i-ns/envoy-i}
     assert.ok(names.includes("hello-ext-hello.default.example.com"));
     assert.ok(names.includes("hello-int-hello.default"));
   });
-  await t.step("status: ready once proxies exist; load balancers are the envoy services", async () => {
-    const prov = contourProvider();
-    const config = { configMaps: { "config-contour": { visibility: "ExternalIP: {class: ext, service: e-ns/envoy-e}\nClusterLocal: {class: int, service: i-ns/envoy-i}" } } };
-    const ing = routeIngress();
-    assert.equal((await prov.status(ing, [], config)).ready, false);
-    assert.deepStrictEqual(await prov.status(ing, await prov.render(ing, config), config), {
-      ready: true,
-      publicLoadBalancer: { ingress: [{ domainInternal: "envoy-e.e-ns.svc.cluster.local" }] },
-      privateLoadBalancer: { ingress: [{ domainInternal: "envoy-i.i-ns.svc.cluster.local" }] },
-    });
-  });
+  await t.step(
+    "status: ready once proxies exist; load balancers are the envoy services",
+    async () => {
+      const prov = contourProvider();
+      const config = {
+        configMaps: {
+          "config-contour": {
+            visibility:
+              "ExternalIP: {class: ext, service: e-ns/envoy-e}\nClusterLocal: {class: int, service: i-ns/envoy-i}",
+          },
+        },
+      };
+      const ing = routeIngress();
+      assert.equal((await prov.status(ing, [], config)).ready, false);
+      assert.deepStrictEqual(await prov.status(ing, await prov.render(ing, config), config), {
+        ready: true,
+        publicLoadBalancer: { ingress: [{ domainInternal: "envoy-e.e-ns.svc.cluster.local" }] },
+        privateLoadBalancer: { ingress: [{ domainInternal: "envoy-i.i-ns.svc.cluster.local" }] },
+      });
+    },
+  );
   await t.step("a bad service is rejected", () => {
     assert.throws(
-      () => parseContourConfig({ visibility: "ExternalIP: {class: a, service: x}\nClusterLocal: {class: b, service: y/z}" }),
+      () =>
+        parseContourConfig({
+          visibility: "ExternalIP: {class: a, service: x}\nClusterLocal: {class: b, service: y/z}",
+        }),
       /namespace\/name/,
     );
   });

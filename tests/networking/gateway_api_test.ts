@@ -50,7 +50,13 @@ function rules(backendRefs: unknown[], hash: string) {
   ];
 }
 
-function route(name: string, hosts: string[], labels: Record<string, string>, gw: string, r: unknown) {
+function route(
+  name: string,
+  hosts: string[],
+  labels: Record<string, string>,
+  gw: string,
+  r: unknown,
+) {
   const ing = routeIngress();
   return {
     apiVersion: "gateway.networking.k8s.io/v1",
@@ -58,7 +64,11 @@ function route(name: string, hosts: string[], labels: Record<string, string>, gw
     metadata: {
       name,
       namespace: "default",
-      labels: { ...ing.metadata.labels, "networking.internal.knative.dev/ingress": "hello", ...labels },
+      labels: {
+        ...ing.metadata.labels,
+        "networking.internal.knative.dev/ingress": "hello",
+        ...labels,
+      },
       annotations: ing.metadata.annotations,
       ownerReferences: [{
         apiVersion: "networking.internal.knative.dev/v1alpha1",
@@ -125,7 +135,10 @@ Deno.test("gateway-api: one HTTPRoute per rule for a Route with two revisions, a
 });
 
 Deno.test("gateway-api: LongestHost is the last host after sorting", () => {
-  assert.equal(longestHost(["b.ns.svc.cluster.local", "b.ns", "b.ns.svc"]), "b.ns.svc.cluster.local");
+  assert.equal(
+    longestHost(["b.ns.svc.cluster.local", "b.ns", "b.ns.svc"]),
+    "b.ns.svc.cluster.local",
+  );
   assert.equal(longestHost(["zz.example.com", "a-very-long-host.example.com"]), "zz.example.com");
 });
 
@@ -145,7 +158,8 @@ Deno.test("gateway-api: headers matched in name-descending order, rewrite, no ti
     },
   }];
   const cfg = parseGatewayConfig({
-    "external-gateways": "- {class: contour, gateway: gw-ns/ext, service: gw-ns/envoy, supported-features: []}",
+    "external-gateways":
+      "- {class: contour, gateway: gw-ns/ext, service: gw-ns/envoy, supported-features: []}",
   });
   const [r] = makeHTTPRoutes(ing, cfg);
   const spec = r.spec as { parentRefs: unknown[]; rules: Record<string, unknown>[] };
@@ -187,8 +201,14 @@ Deno.test("gateway-api: headers matched in name-descending order, rewrite, no ti
 Deno.test("gateway-api: config-gateway", async (t) => {
   await t.step("defaults", () => {
     const c = parseGatewayConfig({});
-    assert.deepStrictEqual([c.external.namespace, c.external.name], ["istio-system", "knative-gateway"]);
-    assert.deepStrictEqual([c.local.namespace, c.local.name], ["istio-system", "knative-local-gateway"]);
+    assert.deepStrictEqual([c.external.namespace, c.external.name], [
+      "istio-system",
+      "knative-gateway",
+    ]);
+    assert.deepStrictEqual([c.local.namespace, c.local.name], [
+      "istio-system",
+      "knative-local-gateway",
+    ]);
   });
   await t.step("exactly one gateway per list", () => {
     assert.throws(() => parseGatewayConfig({ "local-gateways": "[]" }), /exactly one gateway/);

@@ -29,29 +29,32 @@ Deno.test("ingress helpers", async (t) => {
     ]);
   });
 
-  await t.step("spec JSON follows Go encoding/json: field order, omitempty, sorted maps, escapes", () => {
-    assert.equal(
-      goSpecJson({
-        httpOption: "Enabled",
-        rules: [{
-          visibility: "ExternalIP",
-          hosts: ["a<b>&c"],
-          http: {
-            paths: [{
-              appendHeaders: { Z: "1", A: "2" },
-              splits: [{ percent: 0, servicePort: 80, serviceName: "s", serviceNamespace: "n" }],
-              headers: { H: { exact: "v" } },
-              path: "/p",
-            }],
-          },
-        }],
-      }),
-      '{"rules":[{"hosts":["a\\u003cb\\u003e\\u0026c"],"visibility":"ExternalIP","http":{"paths":[' +
-        '{"path":"/p","headers":{"H":{"exact":"v"}},"splits":[{"serviceNamespace":"n",' +
-        '"serviceName":"s","servicePort":80}],"appendHeaders":{"A":"2","Z":"1"}}]}}],' +
-        '"httpOption":"Enabled"}',
-    );
-  });
+  await t.step(
+    "spec JSON follows Go encoding/json: field order, omitempty, sorted maps, escapes",
+    () => {
+      assert.equal(
+        goSpecJson({
+          httpOption: "Enabled",
+          rules: [{
+            visibility: "ExternalIP",
+            hosts: ["a<b>&c"],
+            http: {
+              paths: [{
+                appendHeaders: { Z: "1", A: "2" },
+                splits: [{ percent: 0, servicePort: 80, serviceName: "s", serviceNamespace: "n" }],
+                headers: { H: { exact: "v" } },
+                path: "/p",
+              }],
+            },
+          }],
+        }),
+        '{"rules":[{"hosts":["a\\u003cb\\u003e\\u0026c"],"visibility":"ExternalIP","http":{"paths":[' +
+          '{"path":"/p","headers":{"H":{"exact":"v"}},"splits":[{"serviceNamespace":"n",' +
+          '"serviceName":"s","servicePort":80}],"appendHeaders":{"A":"2","Z":"1"}}]}}],' +
+          '"httpOption":"Enabled"}',
+      );
+    },
+  );
 
   await t.step("the hash is sha256 over spec JSON + namespace + name", () => {
     // Independently computed with Python's json.dumps(separators=(',', ':')).

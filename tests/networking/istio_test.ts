@@ -153,12 +153,15 @@ Deno.test("istio: paths with uri prefix, header matches, rewrite and tag headers
       uri: { prefix: "/api" },
       headers: { "Knative-Serving-Tag": { exact: "blue" } },
     }],
-    route: [{ destination: { host: "r-2.ns.svc.cluster.local", port: { number: 81 } }, weight: 100 }],
+    route: [{
+      destination: { host: "r-2.ns.svc.cluster.local", port: { number: 81 } },
+      weight: 100,
+    }],
     headers: { request: { set: { "Knative-Serving-Tag": "blue" } } },
     rewrite: { authority: "other.ns.svc.cluster.local" },
     retries: {},
   });
-  assert.deepStrictEqual((vs.metadata.labels), { "networking.internal.knative.dev/ingress": "r" });
+  assert.deepStrictEqual(vs.metadata.labels, { "networking.internal.knative.dev/ingress": "r" });
   assert.equal(vs.metadata.annotations, undefined);
   new VirtualService(vs as never).validate();
 });
@@ -229,7 +232,8 @@ Deno.test("istio: config-istio", async (t) => {
     assert.throws(
       () =>
         parseIstioConfig({
-          "local-gateways": "- {name: a, namespace: n, service: s}\n- {name: b, namespace: n, service: t}",
+          "local-gateways":
+            "- {name: a, namespace: n, service: s}\n- {name: b, namespace: n, service: t}",
         }),
       /exactly one gateway without labelSelector/,
     );
@@ -273,7 +277,9 @@ Deno.test("istio: status is ready when the VirtualServices exist as rendered", a
     });
   });
   await t.step("mesh-only → meshOnly load balancers", async () => {
-    const cfg = { configMaps: { "config-istio": { "external-gateways": "[]", "local-gateways": "[]" } } };
+    const cfg = {
+      configMaps: { "config-istio": { "external-gateways": "[]", "local-gateways": "[]" } },
+    };
     const objs = await p.render(ing, cfg);
     const st = await p.status(ing, objs, cfg);
     assert.deepStrictEqual(st.publicLoadBalancer, { ingress: [{ meshOnly: true }] });

@@ -32,7 +32,10 @@ Deno.test("local: the gateway entry of a Route-like Ingress", () => {
       service: "hello-00002",
       port: 80,
       percent: 100,
-      appendHeaders: { "Knative-Serving-Namespace": "default", "Knative-Serving-Revision": "hello-00002" },
+      appendHeaders: {
+        "Knative-Serving-Namespace": "default",
+        "Knative-Serving-Revision": "hello-00002",
+      },
     }],
   }]);
 });
@@ -55,7 +58,10 @@ Deno.test("local: renders nothing; status programs the gateway and verifies it o
       assert.deepStrictEqual(await p.render(ing, {}), []);
     });
     await t.step("before programming the probe gets nothing", async () => {
-      assert.equal(await probeGateway(gw.hostname, gw.port, "hello.default.example.com"), undefined);
+      assert.equal(
+        await probeGateway(gw.hostname, gw.port, "hello.default.example.com"),
+        undefined,
+      );
     });
     await t.step("status programs the table, probes, and reports the gateway address", async () => {
       const st = await p.status(ing, [], {});
@@ -64,7 +70,10 @@ Deno.test("local: renders nothing; status programs the gateway and verifies it o
         publicLoadBalancer: { ingress: [{ ip: "127.0.0.1" }] },
         privateLoadBalancer: { ingress: [{ ip: "127.0.0.1" }] },
       });
-      assert.equal(await probeGateway(gw.hostname, gw.port, "candidate-hello.default"), ingressHash(ing));
+      assert.equal(
+        await probeGateway(gw.hostname, gw.port, "candidate-hello.default"),
+        ingressHash(ing),
+      );
     });
     await t.step("a gateway that does not serve the new table is not ready", async () => {
       const stuck = { hostname: gw.hostname, port: gw.port, program() {}, forget() {} };
@@ -76,7 +85,10 @@ Deno.test("local: renders nothing; status programs the gateway and verifies it o
     });
     await t.step("finalize drops the Ingress from the table", async () => {
       await p.finalize(ing);
-      assert.equal(await probeGateway(gw.hostname, gw.port, "hello.default.example.com"), undefined);
+      assert.equal(
+        await probeGateway(gw.hostname, gw.port, "hello.default.example.com"),
+        undefined,
+      );
     });
   } finally {
     await gw.close();
@@ -112,7 +124,10 @@ Deno.test("local: the ingress reconciler marks LoadBalancerReady after the gatew
       }],
     }, {});
     assert.equal(client.creates.length, 0);
-    assert.equal(await probeGateway(gw.hostname, gw.port, "hello.default.example.com"), ingressHash(ing));
+    assert.equal(
+      await probeGateway(gw.hostname, gw.port, "hello.default.example.com"),
+      ingressHash(ing),
+    );
   } finally {
     await gw.close();
   }

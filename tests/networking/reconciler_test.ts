@@ -39,8 +39,9 @@ function ingress(opts: { finalizer?: boolean; cls?: string | null; alias?: boole
   const ann = ing.metadata.annotations!;
   delete ann["networking.knative.dev/ingress.class"];
   if (opts.cls !== null) {
-    ann[opts.alias ? "networking.knative.dev/ingress-class" : "networking.knative.dev/ingress.class"] =
-      opts.cls ?? ISTIO;
+    ann[
+      opts.alias ? "networking.knative.dev/ingress-class" : "networking.knative.dev/ingress.class"
+    ] = opts.cls ?? ISTIO;
   }
   if (opts.finalizer) ing.metadata.finalizers = [INGRESS_FINALIZER];
   return ing;
@@ -77,10 +78,14 @@ const created = (name: string) => `Normal Created Created VirtualService "${name
 
 tableTest(plugin, [
   {
-    name: "a new istio Ingress gets its finalizer, its VirtualServices and Ready with load balancers",
+    name:
+      "a new istio Ingress gets its finalizer, its VirtualServices and Ready with load balancers",
     key: "default/hello",
     objects: [ingress()],
-    wantPatches: [{ name: "hello", patch: { metadata: { finalizers: [INGRESS_FINALIZER], resourceVersion: "1" } } }],
+    wantPatches: [{
+      name: "hello",
+      patch: { metadata: { finalizers: [INGRESS_FINALIZER], resourceVersion: "1" } },
+    }],
     wantCreates: virtualServices(ingress()),
     wantStatusUpdates: [
       // resourceVersion 2: the finalizer patch came first.
@@ -191,7 +196,14 @@ tableTest(plugin, [
 Deno.test("ingress reconciler: an unknown class is logged once, not looped on", () => {
   const p = ingressControllerPlugin({ registry });
   const logger = new MemoryLogger();
-  p.create({ logger, config: { get: () => { throw new Error("none"); } } } as unknown as ReconcilerDeps);
+  p.create({
+    logger,
+    config: {
+      get: () => {
+        throw new Error("none");
+      },
+    },
+  } as unknown as ReconcilerDeps);
   const ing = ingress({ cls: "contour.ingress.networking.knative.dev" });
   assert.equal(p.filter!(ing), false);
   assert.equal(p.filter!(ing), false);

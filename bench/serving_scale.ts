@@ -1,0 +1,136 @@
+/**
+ * Scale benchmark: creates 1, 100 and 1,000 Knative Services on a fresh
+ * local control plane (API server + every controller, in this process) and
+ * prints apply→Ready p50/p95, total time and peak RSS for each size.
+ *
+ *   deno run -A bench/serving_scale.ts [SIZES…]      (default: 1 100 1000)
+ *
+ * Set BENCH_TIMEOUT_S to bound each size (default 120 s).
+ * @module
+ */
+import { startLocalPlane } from "../controllers/cli.ts";
+import type { KubeObject } from "../runtime/mod.ts";
+
+const SV1 = "serving.knative.dev/v1";
+
+function service(name: string): KubeObject {
+  return {
+    apiVersion: SV1,
+    kind: "Service",
+    metadata: { name, namespace: "default" },
+    spec: {
+      template: {
+        spec: {
+          containers: [{
+            image: "registry.cn-shanghai.aliyuncs.com/larus/helloworld-go",
+            env: [{ name: "TARGET", value: name }],
+          }],
+        },
+      },
+    },
+  };
+}
+
+function ready(o: KubeObject): boolean {
+  const st = o.status as
+    | { observedGeneration?: number; conditions?: { type: string; status: string }[] }
+    | undefined;
+  return st?.observedGeneration === o.metadata.generation &&
+    st?.conditions?.some((c) => c.type === "Ready" && c.status === "True") === true;
+}
+
+function pct(sorted: number[], p: number): number {
+  if (!sorted.length) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+}
+
+/** Result of one size. */
+export interface ScaleResult {
+  /** Services created. */
+  n: number;
+  /** Services that became Ready. */
+  ready: number;
+  /** Median apply→Ready (ms). */
+  p50: number;
+  /** 95th percentile apply→Ready (ms). */
+  p95: number;
+  /** First apply to last Ready (ms). */
+  totalMs: number;
+  /** Peak resident set size (bytes). */
+  peakRss: number;
+}
+
+/** Runs one size on a fresh plane. */
+export async function runScale(n: number, timeoutMs: number): Promise<ScaleResult> {
+  const plane = await startLocalPlane({ apiPort: 0 });
+  let peakRss = Deno.memoryUsage().rss;
+  const sampler = setInterval(() => {
+    peakRss = Math.max(peakRss, Deno.memoryUsage().rss);
+  }, 50);
+  const applied = new Map<string, number>();
+  const readyAt = new Map<string, number>();
+  const abort = new AbortController();
+  let allReady: () => void = () => {};
+  const done = new Promise<void>((r) => (allReady = r));
+  try {
+    const stream = await plane.client.watch(
+      { apiVersion: SV1, kind: "Service", namespace: "default" },
+      { signal: abort.signal },
+    );
+    const watching = (async () => {
+      try {
+        for await (const ev of stream) {
+          const o = ev.object;
+          const name = o.metadata?.name ?? "";
+          if (ev.type !== "DELETED" && !readyAt.has(name) && applied.has(name) && ready(o)) {
+            readyAt.set(name, performance.now());
+            if (readyAt.size === n) allReady();
+          }
+        }
+      } catch { /* aborted */ }
+    })();
+    const start = performance.now();
+    const queue = Array.from({ length: n }, (_, i) => `svc-${String(i).padStart(4, "0")}`);
+    await Promise.all(Array.from({ length: Math.min(16, n) }, async () => {
+      for (let name = queue.shift(); name; name = queue.shift()) {
+        applied.set(name, performance.now());
+        await plane.client.create(service(name));
+      }
+    }));
+    await Promise.race([done, new Promise((r) => setTimeout(r, timeoutMs))]);
+    abort.abort();
+    void watching; // ends when the API server closes its watches
+    const lat = [...readyAt].map(([k, t]) => t - applied.get(k)!).sort((a, b) => a - b);
+    const last = Math.max(start, ...readyAt.values());
+    return {
+      n,
+      ready: readyAt.size,
+      p50: pct(lat, 50),
+      p95: pct(lat, 95),
+      totalMs: last - start,
+      peakRss,
+    };
+  } finally {
+    clearInterval(sampler);
+    await plane.stop();
+  }
+}
+
+if (import.meta.main) {
+  const sizes = Deno.args.length ? Deno.args.map(Number) : [1, 100, 1000];
+  const timeoutMs = Number(Deno.env.get("BENCH_TIMEOUT_S") ?? 120) * 1000;
+  console.log("services  ready  p50(ms)  p95(ms)  total(s)  peakRSS(MB)");
+  for (const n of sizes) {
+    const r = await runScale(n, timeoutMs);
+    console.log(
+      [
+        String(r.n).padStart(8),
+        String(r.ready).padStart(6),
+        r.p50.toFixed(0).padStart(8),
+        r.p95.toFixed(0).padStart(8),
+        (r.totalMs / 1000).toFixed(2).padStart(9),
+        (r.peakRss / 2 ** 20).toFixed(0).padStart(12),
+      ].join(" "),
+    );
+  }
+}
