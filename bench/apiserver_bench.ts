@@ -111,11 +111,11 @@ export async function scenario(n: number, watchers: number, events: number): Pro
       })());
     }
     t0 = performance.now();
-    for (let i = 0; i < events; i++) {
+    await pool(events, 8, async (i) => {
       const name = `w-${i}`;
       sent.set(name, performance.now());
       await call("POST", wbase, { apiVersion: "v1", kind: "ConfigMap", metadata: { name } });
-    }
+    });
     await Promise.all(done);
     dt = performance.now() - t0;
     for (const r of readers) await r.cancel();

@@ -16,7 +16,7 @@ log() { echo "[cluster:up +$(($(date +%s) - T0))s] $*" >&2; }
 die() {
   echo "[cluster:up] ERROR: $*" >&2
   for f in "$D"/logs/*.log; do [ -f "$f" ] && { echo "--- tail $f" >&2; tail -n 30 "$f" >&2; }; done
-  "$HERE/down.sh" >&2 || true
+  DENATIVE_CLUSTER_KEEP=1 "$HERE/down.sh" >&2 || true
   exit 1
 }
 
