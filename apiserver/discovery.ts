@@ -181,6 +181,11 @@ function withMeta(s: SchemaNode | undefined): SchemaNode {
         apiVersion: { type: "string" },
         kind: { type: "string" },
         metadata: PERMISSIVE_META,
+        spec: { ...PERMISSIVE_META, description: "Desired state (not described by this server)." },
+        status: {
+          ...PERMISSIVE_META,
+          description: "Observed state (not described by this server).",
+        },
       },
     };
   }
@@ -248,5 +253,60 @@ export function openApiDoc(
     info: { title: "Kubernetes", version: "v1.32.0" },
     paths,
     components: { schemas },
+  };
+}
+
+/** Media type of aggregated discovery documents. */
+export const AGGREGATED_V2 = "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList";
+
+/** True when the Accept header asks for aggregated discovery v2. */
+export function wantsAggregated(accept: string | undefined): boolean {
+  return !!accept && accept.split(",")[0].replace(/\s/g, "").startsWith(
+    "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList",
+  );
+}
+
+/** Aggregated discovery (`apidiscovery.k8s.io/v2`) for `/api` (core) or `/apis` (groups). */
+export function aggregated(reg: Registry, core: boolean): Record<string, unknown> {
+  const items = groups(reg).filter((g) => core ? g.group === "" : g.group !== "").map((g) => ({
+    metadata: { name: g.group, creationTimestamp: null },
+    versions: g.versions.map((version) => ({
+      version,
+      freshness: "Current",
+      resources: typesIn(reg, g.group, version).map((t) => {
+        const v = t.versions.find((x) => x.name === version)!;
+        const subresources: Record<string, unknown>[] = [];
+        if (v.status) {
+          subresources.push({
+            subresource: "status",
+            responseKind: { group: t.group, version, kind: t.kind },
+            verbs: ["get", "patch", "update"],
+          });
+        }
+        if (v.scale) {
+          subresources.push({
+            subresource: "scale",
+            responseKind: { group: "autoscaling", version: "v1", kind: "Scale" },
+            verbs: ["get", "patch", "update"],
+          });
+        }
+        return {
+          resource: t.plural,
+          responseKind: { group: t.group, version, kind: t.kind },
+          scope: t.namespaced ? "Namespaced" : "Cluster",
+          singularResource: t.singular,
+          verbs: VERBS,
+          ...(t.shortNames.length ? { shortNames: t.shortNames } : {}),
+          ...(t.categories.length ? { categories: t.categories } : {}),
+          ...(subresources.length ? { subresources } : {}),
+        };
+      }),
+    })),
+  }));
+  return {
+    kind: "APIGroupDiscoveryList",
+    apiVersion: "apidiscovery.k8s.io/v2",
+    metadata: {},
+    items,
   };
 }

@@ -9,6 +9,8 @@ import type { AdmissionHook, Converter, KubeObject, WatchEvent } from "../runtim
 import { Api, decodeBody, type PatchKind, type RequestContext, type Target } from "./api.ts";
 import { ApiError, badRequest, methodNotAllowed, toApiError } from "./errors.ts";
 import {
+  aggregated,
+  AGGREGATED_V2,
   apiGroup,
   apiGroupList,
   apiResourceList,
@@ -16,6 +18,7 @@ import {
   openApiDoc,
   openApiIndex,
   versionInfo,
+  wantsAggregated,
 } from "./discovery.ts";
 import { apiVersionOf, typeKey } from "./registry.ts";
 import { matchFields, matchLabels, parseFieldSelector, parseLabelSelector } from "./selectors.ts";
@@ -217,8 +220,16 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
   app.get("/healthz", () => new Response("ok"));
   app.get("/readyz", () => new Response("ok"));
   app.get("/livez", () => new Response("ok"));
-  app.get("/api", () => json(apiVersions(hostPort)));
-  app.get("/apis", () => json(apiGroupList(api.registry)));
+  const discovery = (core: boolean) => (c: Context) => {
+    if (wantsAggregated(c.req.header("accept"))) {
+      return new Response(JSON.stringify(aggregated(api.registry, core)), {
+        headers: { "content-type": AGGREGATED_V2 },
+      });
+    }
+    return json(core ? apiVersions(hostPort) : apiGroupList(api.registry));
+  };
+  app.get("/api", discovery(true));
+  app.get("/apis", discovery(false));
   app.get("/openapi/v3", () => json(openApiIndex(api.registry)));
   app.get("/openapi/v3/*", (c) => {
     const p = c.req.path.replace(/^\/openapi\/v3\//, "").split("/");

@@ -159,18 +159,15 @@ export function toTable(
         description: p.description ?? "",
       });
     }
-    const hasAge = printer.some((p) => p.jsonPath === ".metadata.creationTimestamp");
-    if (!hasAge) cols.push(col("Age", "date"));
+    // like kube: with additionalPrinterColumns only Name and those columns are shown
     cellsOf = (o) => {
       const cells: unknown[] = [o.metadata.name];
       for (const p of printer) {
         const val = jsonPath(o, p.jsonPath)[0];
+        const plain = typeof val === "object" && val !== null ? JSON.stringify(val) : val;
         if (p.type === "date") cells.push(typeof val === "string" ? age(val) : "<unknown>");
-        else {cells.push(
-            val === undefined ? null : typeof val === "object" ? JSON.stringify(val) : val,
-          );}
+        else cells.push(val === undefined ? null : plain);
       }
-      if (!hasAge) cells.push(age(o.metadata.creationTimestamp));
       return cells;
     };
   } else {

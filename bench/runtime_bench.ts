@@ -97,7 +97,10 @@ Deno.bench(
         watches++;
         async function* gen() {
           if (watches === 1) yield* events;
-          await new Promise<void>((r) => opts.signal?.addEventListener("abort", () => r()));
+          await new Promise<void>((r) => {
+            if (opts.signal?.aborted) r();
+            opts.signal?.addEventListener("abort", () => r());
+          });
         }
         return Promise.resolve(gen());
       },

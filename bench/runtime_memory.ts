@@ -37,30 +37,25 @@ function obj(i: number): KubeObject {
 }
 
 const mib = (b: number) => `${(b / 1024 / 1024).toFixed(2)} MiB`;
-const rows: Record<string, string> = {};
-for (const n of [10_000, 50_000]) {
-  let objs: KubeObject[] | undefined = Array.from({ length: n }, (_, i) => obj(i));
+const heap = () => {
   gc();
-  const before = Deno.memoryUsage().heapUsed;
-  let s: Store | undefined = new Store();
+  gc();
+  return Deno.memoryUsage().heapUsed;
+};
+const rows: Record<string, string> = {};
+for (const n of [10_000]) {
+  const base = heap();
+  const objs = Array.from({ length: n }, (_, i) => obj(i));
+  const withObjects = heap();
+  const s = new Store();
   s.addLabelIndex("app");
   for (const o of objs) s.upsert(o);
-  gc();
-  const overhead = Deno.memoryUsage().heapUsed - before;
-  rows[`${n} objects: store + 3 indexes, excluding the objects`] = mib(overhead);
-  rows[`${n} objects: overhead per 10,000`] = mib((overhead / n) * 10_000);
-  objs = undefined;
-  s = undefined;
-  gc();
+  const withStore = heap();
+  const json = objs.reduce((a, o) => a + JSON.stringify(o).length, 0);
+  rows[`${n}: objects on the heap`] = mib(withObjects - base);
+  rows[`${n}: store + namespace/owner/label indexes`] = mib(withStore - withObjects);
+  rows[`${n}: total per 10,000 objects`] = mib(((withStore - base) / n) * 10_000);
+  rows[`${n}: (JSON size of the objects)`] = mib(json);
+  if (s.size !== n) throw new Error("size mismatch");
 }
-gc();
-const base = Deno.memoryUsage().heapUsed;
-const s2 = new Store();
-s2.addLabelIndex("app");
-for (let i = 0; i < 10_000; i++) s2.upsert(obj(i));
-gc();
-rows["10,000 objects cached, including the objects"] = mib(Deno.memoryUsage().heapUsed - base);
-rows["(JSON size of those 10,000 objects)"] = mib(
-  s2.list().reduce((a, o) => a + JSON.stringify(o).length, 0),
-);
 console.table(rows);

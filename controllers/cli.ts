@@ -11,6 +11,7 @@ import {
   servingAdmissionHooks,
   servingConfigMapSpecs,
   servingConverters,
+  startWebhook,
   SYSTEM_NAMESPACE,
 } from "../apis/mod.ts";
 import { type ApiServer, startApiServer } from "../apiserver/mod.ts";
@@ -21,6 +22,7 @@ import {
   type KubeClient,
   type KubeObject,
   Manager,
+  serveHealth,
 } from "../runtime/mod.ts";
 import {
   contourProvider,
@@ -434,7 +436,13 @@ export async function render(inputs: KubeObject[], opts: RenderOptions = {}): Pr
         throw new Error(`${o.kind} "${o.metadata.name}": ${(e as Error).message}`);
       }
     }
-    return renderList(await settle(plane, inputs, opts.timeoutMs ?? 60_000));
+    const objs = await settle(plane, inputs, opts.timeoutMs ?? 60_000);
+    const generated: KubeObject[] = [];
+    for (const kind of ["ReplicaSet", "Pod"]) {
+      const apiVersion = kind === "Pod" ? "v1" : "apps/v1";
+      generated.push(...(await plane.client.list({ apiVersion, kind })).items);
+    }
+    return renderList(objs, generated);
   } finally {
     await plane.stop();
   }
@@ -539,34 +547,85 @@ export async function devCommand(args: string[]): Promise<number> {
   return 0;
 }
 
-/** `denative controller`: the controllers against a real cluster. */
-export async function controllerCommand(args: string[]): Promise<number> {
-  let kubeconfig: string | undefined, context: string | undefined;
-  let webhook = true;
+/** Parsed `controller` flags. */
+export interface ControllerArgs {
+  /** Kubeconfig path (default: KUBECONFIG, ~/.kube/config, or in-cluster). */
+  kubeconfig?: string;
+  /** Context name. */
+  context?: string;
+  /** Serve the admission webhook (default true). */
+  webhook: boolean;
+  /** Health and metrics port (default 8080; 0 = any). */
+  healthPort: number;
+  /** Webhook port (default 8443). */
+  webhookPort: number;
+}
+
+/** Parses `controller` flags. */
+export function parseControllerArgs(args: string[]): ControllerArgs {
+  const out: ControllerArgs = { webhook: true, healthPort: 8080, webhookPort: 8443 };
   for (let i = 0; i < args.length; i++) {
-    const a = args[i];
-    if (a === "--kubeconfig") kubeconfig = args[++i];
-    else if (a.startsWith("--kubeconfig=")) kubeconfig = a.slice(13);
-    else if (a === "--context") context = args[++i];
-    else if (a.startsWith("--context=")) context = a.slice(10);
-    else if (a === "--no-webhook") webhook = false;
-    else {
-      console.error(`controller: unknown flag ${JSON.stringify(a)}`);
-      console.error(
-        "usage: denative controller [--kubeconfig PATH] [--context NAME] [--no-webhook]",
-      );
-      return 2;
+    const [flag, inline] = args[i].includes("=")
+      ? [args[i].slice(0, args[i].indexOf("=")), args[i].slice(args[i].indexOf("=") + 1)]
+      : [args[i], undefined];
+    const value = () => {
+      const v = inline ?? args[++i];
+      if (v === undefined) throw new Error(`flag ${flag} needs a value`);
+      return v;
+    };
+    const port = () => {
+      const n = Number(value());
+      if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Error(`${flag} must be a port`);
+      return n;
+    };
+    switch (flag) {
+      case "--kubeconfig":
+        out.kubeconfig = value();
+        break;
+      case "--context":
+        out.context = value();
+        break;
+      case "--no-webhook":
+        out.webhook = false;
+        break;
+      case "--health-port":
+        out.healthPort = port();
+        break;
+      case "--webhook-port":
+        out.webhookPort = port();
+        break;
+      default:
+        throw new Error(`unknown flag ${JSON.stringify(args[i])}`);
     }
   }
-  const inCluster = !kubeconfig && !Deno.env.get("KUBECONFIG") &&
+  return out;
+}
+
+/**
+ * `denative controller`: every controller against a real cluster, with
+ * leader election (a `coordination.k8s.io` Lease in the system namespace),
+ * `/healthz`, `/readyz` and `/metrics`, and the admission webhook unless
+ * `--no-webhook`. Runs until SIGINT/SIGTERM.
+ */
+export async function controllerCommand(args: string[]): Promise<number> {
+  let opts: ControllerArgs;
+  try {
+    opts = parseControllerArgs(args);
+  } catch (e) {
+    console.error(`controller: ${(e as Error).message}`);
+    console.error(
+      "usage: denative controller [--kubeconfig PATH] [--context NAME] [--no-webhook] [--health-port N] [--webhook-port N]",
+    );
+    return 2;
+  }
+  const inCluster = !opts.kubeconfig && !Deno.env.get("KUBECONFIG") &&
     !!Deno.env.get("KUBERNETES_SERVICE_HOST");
-  const client = HttpKubeClient.fromConfig({ kubeconfig, context, inCluster });
-  const registry = createProviderRegistry([
-    istioProvider(),
-    contourProvider(),
-    gatewayApiProvider(),
-  ]);
-  const hostname = Deno.hostname();
+  const client = HttpKubeClient.fromConfig({
+    kubeconfig: opts.kubeconfig,
+    context: opts.context,
+    inCluster,
+  });
+  const registry = createProviderRegistry([istioProvider(), contourProvider(), gatewayApiProvider()]);
   const manager = new Manager({
     client,
     plugins: servingPlugins({
@@ -577,22 +636,35 @@ export async function controllerCommand(args: string[]): Promise<number> {
     systemNamespace: SYSTEM_NAMESPACE,
     leaderElection: {
       leaseName: "denative-controller",
-      identity: `${hostname}_${crypto.randomUUID()}`,
+      identity: `${Deno.hostname()}_${crypto.randomUUID()}`,
+    },
+    onLeadershipLost: () => {
+      console.error("controller: leader election lost; exiting");
+      Deno.exit(1);
     },
   });
-  if (webhook) {
-    console.error(
-      "controller: the admission webhook is served by `denative webhook`; running without it",
-    );
-  }
+  const health = serveHealth(manager, { port: opts.healthPort, hostname: "0.0.0.0" });
+  const webhook = opts.webhook
+    ? await startWebhook({ client, namespace: SYSTEM_NAMESPACE, port: opts.webhookPort })
+    : undefined;
   await manager.start();
-  console.error(`controller: running against ${client.server}`);
+  console.error(
+    `controller: running against ${client.server}; health on :${health.port}${
+      webhook ? `, webhook on :${webhook.port}` : ""
+    }`,
+  );
   await new Promise<void>((resolve) => {
-    const onSignal = () => resolve();
+    const onSignal = () => {
+      Deno.removeSignalListener("SIGINT", onSignal);
+      Deno.removeSignalListener("SIGTERM", onSignal);
+      resolve();
+    };
     Deno.addSignalListener("SIGINT", onSignal);
     Deno.addSignalListener("SIGTERM", onSignal);
   });
   await manager.stop();
+  await webhook?.close();
+  await health.shutdown();
   client.close();
   return 0;
 }

@@ -122,6 +122,7 @@ const TIME_KEYS = new Set([
   "acquireTime",
 ]);
 const NOISE_META = ["uid", "resourceVersion", "managedFields", "selfLink"];
+const NOISE_LABELS = ["serving.knative.dev/deployment-hash", "pod-template-hash"];
 const NOISE_ANNOTATIONS = [
   "serving.knative.dev/routingStateModified",
   "serving.knative.dev/creator",
@@ -135,20 +136,32 @@ const NOISE_ANNOTATIONS = [
  * uids, labels whose value is an object uid, and timestamp annotations.
  * `generation` and `observedGeneration` are kept.
  */
-export function cleanObject(obj: KubeObject, uids: ReadonlySet<string>): KubeObject {
+export function cleanObject(
+  obj: KubeObject,
+  uids: ReadonlySet<string>,
+  aliases: ReadonlyMap<string, string> = new Map(),
+): KubeObject {
   const o = structuredClone(obj);
+  for (const l of NOISE_LABELS) delete o.metadata.labels?.[l];
   for (const k of NOISE_META) delete (o.metadata as Record<string, unknown>)[k];
   for (const a of NOISE_ANNOTATIONS) delete o.metadata.annotations?.[a];
   if (o.metadata.annotations && !Object.keys(o.metadata.annotations).length) {
     delete o.metadata.annotations;
   }
+  const names = [...aliases.keys()].sort((a, b) => b.length - a.length);
+  const alias = (v: string): string => {
+    for (const n of names) if (v.includes(n)) v = v.split(n).join(aliases.get(n)!);
+    return v;
+  };
   const walk = (v: unknown): unknown => {
+    if (typeof v === "string") return alias(v);
     if (Array.isArray(v)) return v.map(walk);
     if (v && typeof v === "object") {
       const m = v as Record<string, unknown>;
       for (const k of Object.keys(m)) {
         if (TIME_KEYS.has(k) || k === "uid") delete m[k];
         else if (typeof m[k] === "string" && uids.has(m[k] as string)) delete m[k];
+        else if (typeof m[k] === "string") m[k] = alias(m[k] as string);
         else m[k] = walk(m[k]);
       }
       return m;
@@ -171,14 +184,37 @@ export function sortObjects(objs: KubeObject[]): KubeObject[] {
   );
 }
 
-/** The cleaned, sorted `v1 List` of `objs`. */
-export function renderList(objs: KubeObject[]): KubeObject {
-  const uids = new Set(objs.map((o) => o.metadata.uid).filter((u): u is string => !!u));
+/**
+ * Stable aliases for server-generated names (ReplicaSet hashes, Pod
+ * suffixes) so a render is reproducible: `<deployment>-<hash>` and
+ * `<replicaset>-<pod>`.
+ */
+export function generatedNameAliases(generated: KubeObject[]): Map<string, string> {
+  const out = new Map<string, string>();
+  const owner = (o: KubeObject, kind: string) =>
+    o.metadata.ownerReferences?.find((r) => r.kind === kind)?.name;
+  for (const o of generated) {
+    const d = o.kind === "ReplicaSet" ? owner(o, "Deployment") : undefined;
+    if (d && o.metadata.name) out.set(o.metadata.name, `${d}-<hash>`);
+  }
+  for (const o of generated) {
+    const rs = o.kind === "Pod" ? owner(o, "ReplicaSet") : undefined;
+    if (rs && o.metadata.name) out.set(o.metadata.name, `${out.get(rs) ?? rs}-<pod>`);
+  }
+  return out;
+}
+
+/** The cleaned, sorted `v1 List` of `objs`; `generated` supplies name aliases. */
+export function renderList(objs: KubeObject[], generated: KubeObject[] = []): KubeObject {
+  const uids = new Set(
+    [...objs, ...generated].map((o) => o.metadata.uid).filter((u): u is string => !!u),
+  );
+  const aliases = generatedNameAliases(generated);
   return {
     apiVersion: "v1",
     kind: "List",
     metadata: {},
-    items: sortObjects(objs).map((o) => cleanObject(o, uids)),
+    items: sortObjects(objs).map((o) => cleanObject(o, uids, aliases)),
   };
 }
 

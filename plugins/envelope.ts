@@ -3,7 +3,12 @@
  * every response passes before the host uses it.
  * @module
  */
-import type { GroupVersionKind, KubeObject, ProviderConfig, ProviderStatus } from "../runtime/mod.ts";
+import type {
+  GroupVersionKind,
+  KubeObject,
+  ProviderConfig,
+  ProviderStatus,
+} from "../runtime/mod.ts";
 import { ENVELOPE_API_VERSION } from "./manifest.ts";
 
 /** What the host asks a plugin to do. */
@@ -82,20 +87,16 @@ function stringMap(v: unknown, path: string, labels: boolean): void {
   if (v === undefined) return;
   if (!isObject(v)) throw new InvalidResponseError(`${path} must be a map of strings`);
   for (const [k, val] of Object.entries(v)) {
-    if (!isQualifiedKey(k)) throw new InvalidResponseError(`${path} key ${JSON.stringify(k)} is invalid`);
+    if (!isQualifiedKey(k)) {
+      throw new InvalidResponseError(`${path} key ${JSON.stringify(k)} is invalid`);
+    }
     if (typeof val !== "string") throw new InvalidResponseError(`${path}[${k}] must be a string`);
     if (labels && val !== "" && (val.length > 63 || !QUALIFIED_NAME.test(val))) {
-      throw new InvalidResponseError(`${path}[${k}] value ${JSON.stringify(val)} is not a valid label`);
+      throw new InvalidResponseError(
+        `${path}[${k}] value ${JSON.stringify(val)} is not a valid label`,
+      );
     }
   }
-}
-
-/** Splits `group/version` (or `version`). */
-function splitApiVersion(apiVersion: string): { group: string; version: string } {
-  const i = apiVersion.indexOf("/");
-  return i < 0
-    ? { group: "", version: apiVersion }
-    : { group: apiVersion.slice(0, i), version: apiVersion.slice(i + 1) };
 }
 
 /** Parses the response bytes and checks the envelope (not yet the objects). */
@@ -112,7 +113,9 @@ export function parseResponse(bytes: Uint8Array): TransformResponse {
       `response apiVersion ${JSON.stringify(value.apiVersion)} is not ${ENVELOPE_API_VERSION}`,
     );
   }
-  if (value.kind !== "TransformResponse") throw new InvalidResponseError("response kind is not TransformResponse");
+  if (value.kind !== "TransformResponse") {
+    throw new InvalidResponseError("response kind is not TransformResponse");
+  }
   if (value.error !== undefined && value.error !== null) {
     const e = value.error;
     if (!isObject(e) || typeof e.code !== "string" || typeof e.message !== "string") {
@@ -145,8 +148,7 @@ export function validateObjects(
     if (typeof o.apiVersion !== "string" || typeof o.kind !== "string") {
       throw new InvalidResponseError(`${at} needs apiVersion and kind strings`);
     }
-    const { group, version } = splitApiVersion(o.apiVersion);
-    if (!provides.some((p) => p.group === group && p.version === version && p.kind === o.kind)) {
+    if (!provides.some((p) => p.apiVersion === o.apiVersion && p.kind === o.kind)) {
       throw new InvalidResponseError(
         `${at} is a ${o.apiVersion} ${o.kind}, a kind the manifest does not declare`,
       );
@@ -154,7 +156,9 @@ export function validateObjects(
     const meta = o.metadata;
     if (!isObject(meta)) throw new InvalidResponseError(`${at}.metadata must be an object`);
     if (typeof meta.name !== "string" || !isDns1123Subdomain(meta.name)) {
-      throw new InvalidResponseError(`${at}.metadata.name ${JSON.stringify(meta.name)} is not DNS-1123`);
+      throw new InvalidResponseError(
+        `${at}.metadata.name ${JSON.stringify(meta.name)} is not DNS-1123`,
+      );
     }
     if (meta.namespace === undefined) meta.namespace = namespace;
     if (meta.namespace !== namespace) {
@@ -166,7 +170,9 @@ export function validateObjects(
     stringMap(meta.labels, `${at}.metadata.labels`, true);
     stringMap(meta.annotations, `${at}.metadata.annotations`, false);
     if (meta.ownerReferences !== undefined) {
-      throw new InvalidResponseError(`${at}.metadata.ownerReferences is set by the host, not plugins`);
+      throw new InvalidResponseError(
+        `${at}.metadata.ownerReferences is set by the host, not plugins`,
+      );
     }
     const key = `${o.apiVersion}/${o.kind}/${meta.name}`;
     if (seen.has(key)) throw new InvalidResponseError(`${at} duplicates ${o.kind}/${meta.name}`);
@@ -178,7 +184,9 @@ export function validateObjects(
 /** Checks a `status` answer. */
 export function validateStatus(status: unknown): ProviderStatus {
   if (!isObject(status)) throw new InvalidResponseError("response status must be an object");
-  if (typeof status.ready !== "boolean") throw new InvalidResponseError("status.ready must be a boolean");
+  if (typeof status.ready !== "boolean") {
+    throw new InvalidResponseError("status.ready must be a boolean");
+  }
   for (const k of ["reason", "message"]) {
     if (status[k] !== undefined && typeof status[k] !== "string") {
       throw new InvalidResponseError(`status.${k} must be a string`);

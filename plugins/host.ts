@@ -138,7 +138,9 @@ function checkImports(module: WebAssembly.Module): CheckResult {
     if (!ok) bad.push(`${imp.module}.${imp.name} (${imp.kind})`);
     if (imp.module === WASI_MODULE) wasi++;
   }
-  if (bad.length) return { name: "imports", ok: false, message: `forbidden imports: ${bad.join(", ")}` };
+  if (bad.length) {
+    return { name: "imports", ok: false, message: `forbidden imports: ${bad.join(", ")}` };
+  }
   return {
     name: "imports",
     ok: true,
@@ -156,7 +158,9 @@ function checkExports(module: WebAssembly.Module): CheckResult[] {
       name: "abi-marker",
       ok: false,
       message: markers.length
-        ? `ABI major version(s) ${markers.join(", ")} unsupported; this host speaks ${ABI_NAME}/${ABI_MAJOR}`
+        ? `ABI major version(s) ${
+          markers.join(", ")
+        } unsupported; this host speaks ${ABI_NAME}/${ABI_MAJOR}`
         : `no denative_abi_v<major> marker export`,
     };
   const missing = REQUIRED_EXPORTS.filter(([n, kind]) =>
@@ -165,14 +169,20 @@ function checkExports(module: WebAssembly.Module): CheckResult[] {
   return [abi, {
     name: "exports",
     ok: missing.length === 0,
-    message: missing.length ? `missing exports: ${missing.join(", ")}` : "all required exports present",
+    message: missing.length
+      ? `missing exports: ${missing.join(", ")}`
+      : "all required exports present",
   }];
 }
 
 function checkMemory(bytes: Uint8Array, capPages: number): CheckResult {
   const mem = readMemories(bytes);
   if (mem.imported > 0) {
-    return { name: "memory", ok: false, message: "imports its memory; it must define and export one" };
+    return {
+      name: "memory",
+      ok: false,
+      message: "imports its memory; it must define and export one",
+    };
   }
   if (mem.defined.length !== 1) {
     return { name: "memory", ok: false, message: `defines ${mem.defined.length} memories, not 1` };
@@ -230,7 +240,11 @@ function decodeManifest(bytes: ArrayBuffer | Uint8Array): PluginManifest {
   return parseManifest(JSON.parse(new TextDecoder().decode(bytes)));
 }
 
-async function prepare(bytes: Uint8Array, opts: LoadOptions, keepRunner: boolean): Promise<Prepared> {
+async function prepare(
+  bytes: Uint8Array,
+  opts: LoadOptions,
+  keepRunner: boolean,
+): Promise<Prepared> {
   const checks: CheckResult[] = [];
   const sha = await sha256Hex(bytes);
   const inspection: Inspection = { sha256: sha, checks, ok: false };
@@ -263,7 +277,9 @@ async function prepare(bytes: Uint8Array, opts: LoadOptions, keepRunner: boolean
     readMemories(bytes);
     module = await WebAssembly.compile(bytes as Uint8Array<ArrayBuffer>);
   } catch (e) {
-    const msg = e instanceof WasmFormatError ? e.message : `does not compile: ${(e as Error).message}`;
+    const msg = e instanceof WasmFormatError
+      ? e.message
+      : `does not compile: ${(e as Error).message}`;
     checks.push({ name: "format", ok: false, message: msg });
     return done();
   }
@@ -279,11 +295,18 @@ async function prepare(bytes: Uint8Array, opts: LoadOptions, keepRunner: boolean
       manifest = decodeManifest(sections[0]);
       inspection.manifestSource = "custom-section";
     } catch (e) {
-      checks.push({ name: "manifest", ok: false, message: `custom section: ${(e as Error).message}` });
+      checks.push({
+        name: "manifest",
+        ok: false,
+        message: `custom section: ${(e as Error).message}`,
+      });
       return done();
     }
   }
-  const memCheckFirst = checkMemory(bytes, manifest ? effectiveLimits(manifest, hostLimits).memoryMaxPages : hostLimits.memoryMaxPages);
+  const memCheckFirst = checkMemory(
+    bytes,
+    manifest ? effectiveLimits(manifest, hostLimits).memoryMaxPages : hostLimits.memoryMaxPages,
+  );
   if (!memCheckFirst.ok) {
     checks.push(memCheckFirst);
     return done();
@@ -291,7 +314,7 @@ async function prepare(bytes: Uint8Array, opts: LoadOptions, keepRunner: boolean
 
   const makeRunner = (limits: PluginLimits): PluginRunner => {
     const capped = capMemory(bytes, limits.memoryMaxPages);
-    const compiled = new WebAssembly.Module(capped as Uint8Array<ArrayBuffer>);
+    const compiled = new WebAssembly.Module(capped);
     const ropts = {
       module: compiled,
       maxOutputBytes: limits.maxOutputBytes,
@@ -303,7 +326,9 @@ async function prepare(bytes: Uint8Array, opts: LoadOptions, keepRunner: boolean
           stream,
         }),
     };
-    return (opts.mode ?? "worker") === "worker" ? new WorkerRunner(ropts) : new InProcessRunner(ropts);
+    return (opts.mode ?? "worker") === "worker"
+      ? new WorkerRunner(ropts)
+      : new InProcessRunner(ropts);
   };
 
   const provisional = manifest ? effectiveLimits(manifest, hostLimits) : {
@@ -346,19 +371,29 @@ async function prepare(bytes: Uint8Array, opts: LoadOptions, keepRunner: boolean
       checks.push({
         name: "config",
         ok: ok === true,
-        message: ok ? "matches configSchema" : `does not match configSchema: ${
-          (validate.errors ?? []).map((e) => `${e.instancePath || "/"} ${e.message}`).join(", ")
-        }`,
+        message: ok
+          ? "matches configSchema"
+          : `does not match configSchema: ${
+            (validate.errors ?? []).map((e) => `${e.instancePath || "/"} ${e.message}`).join(", ")
+          }`,
       });
     } catch (e) {
-      checks.push({ name: "config", ok: false, message: `bad configSchema: ${(e as Error).message}` });
+      checks.push({
+        name: "config",
+        ok: false,
+        message: `bad configSchema: ${(e as Error).message}`,
+      });
     }
   }
   if (checks.some((c) => !c.ok) || !keepRunner) {
     runner.close();
     return done();
   }
-  if (limits.memoryMaxPages !== provisional.memoryMaxPages || limits.timeoutMs !== provisional.timeoutMs || limits.maxOutputBytes !== provisional.maxOutputBytes) {
+  if (
+    limits.memoryMaxPages !== provisional.memoryMaxPages ||
+    limits.timeoutMs !== provisional.timeoutMs ||
+    limits.maxOutputBytes !== provisional.maxOutputBytes
+  ) {
     runner.close();
     runner = makeRunner(limits);
   }
@@ -367,7 +402,10 @@ async function prepare(bytes: Uint8Array, opts: LoadOptions, keepRunner: boolean
 }
 
 /** Runs every check on a module and reports them (starts and stops one sandbox). */
-export async function inspectPlugin(bytes: Uint8Array, opts: LoadOptions = {}): Promise<Inspection> {
+export async function inspectPlugin(
+  bytes: Uint8Array,
+  opts: LoadOptions = {},
+): Promise<Inspection> {
   return (await prepare(bytes, opts, false)).inspection;
 }
 
@@ -458,14 +496,22 @@ export class WasmPlugin {
   #crashed(msg: string): void {
     this.#crashes++;
     this.#lastCrash = msg;
-    this.#log.error("plugin crashed; its instance will be rebuilt", { error: msg, crashes: this.#crashes });
+    this.#log.error("plugin crashed; its instance will be rebuilt", {
+      error: msg,
+      crashes: this.#crashes,
+    });
     if (this.#crashes >= this.#threshold) {
       const ms = Math.min(this.#max, this.#base * 2 ** (this.#crashes - this.#threshold));
       this.#backoffUntil = this.#now() + ms;
     }
   }
 
-  #request(ingress: KubeObject, network: ProviderConfig, operation: "render" | "status", observed?: KubeObject[]): TransformRequest {
+  #request(
+    ingress: KubeObject,
+    network: ProviderConfig,
+    operation: "render" | "status",
+    observed?: KubeObject[],
+  ): TransformRequest {
     return {
       apiVersion: ENVELOPE_API_VERSION,
       kind: "TransformRequest",
@@ -481,7 +527,11 @@ export class WasmPlugin {
   async render(ingress: KubeObject, network: ProviderConfig = {}): Promise<KubeObject[]> {
     const resp = await this.call(this.#request(ingress, network, "render"));
     try {
-      return validateObjects(resp.objects ?? [], this.manifest.provides, ingress.metadata.namespace ?? "");
+      return validateObjects(
+        resp.objects ?? [],
+        this.manifest.provides,
+        ingress.metadata.namespace ?? "",
+      );
     } catch (e) {
       throw new PluginCallError((e as Error).message);
     }
@@ -491,7 +541,11 @@ export class WasmPlugin {
    * Derives status. Plugins without a `status` operation are ready once every
    * object they render is observed.
    */
-  async status(ingress: KubeObject, observed: KubeObject[], network: ProviderConfig = {}): Promise<ProviderStatus> {
+  async status(
+    ingress: KubeObject,
+    observed: KubeObject[],
+    network: ProviderConfig = {},
+  ): Promise<ProviderStatus> {
     if (!this.manifest.operations.includes("status")) {
       const want = await this.render(ingress, network);
       const have = new Set(observed.map((o) => `${o.apiVersion}/${o.kind}/${o.metadata.name}`));

@@ -79,8 +79,9 @@ export class GuestInstance {
 
   /** Instantiates `module` (whose imports were already checked) and runs `_initialize`. */
   static create(module: WebAssembly.Module, opts: GuestOptions): GuestInstance {
-    let memory: WebAssembly.Memory | undefined;
+    const ref: { memory?: WebAssembly.Memory } = {};
     const getMemory = () => {
+      const memory = ref.memory;
       if (!memory) throw new GuestError("abi", "WASI call before memory was exported", true);
       return memory;
     };
@@ -107,7 +108,7 @@ export class GuestInstance {
       throw new GuestError("trap", `instantiation failed: ${(e as Error).message}`, true);
     }
     const x = lookup(instance);
-    memory = x.memory;
+    ref.memory = x.memory;
     const guest = new GuestInstance(x, opts);
     const init = instance.exports[EXPORTS.initialize];
     if (typeof init === "function") guest.#guard(() => (init as () => void)());
@@ -130,7 +131,11 @@ export class GuestInstance {
       const ptr = this.#x.alloc(input.length) >>> 0;
       const mem = new Uint8Array(this.#x.memory.buffer);
       if (ptr === 0 || ptr + input.length > mem.length) {
-        throw new GuestError("abi", `denative_alloc(${input.length}) returned bad pointer ${ptr}`, true);
+        throw new GuestError(
+          "abi",
+          `denative_alloc(${input.length}) returned bad pointer ${ptr}`,
+          true,
+        );
       }
       mem.set(input, ptr);
       const packed = this.#x.transform(ptr, input.length);

@@ -100,7 +100,9 @@ function isObject(v: unknown): v is Record<string, unknown> {
 
 function str(o: Record<string, unknown>, key: string, path = key): string {
   const v = o[key];
-  if (typeof v !== "string" || v === "") throw new ManifestError(`${path} must be a non-empty string`);
+  if (typeof v !== "string" || v === "") {
+    throw new ManifestError(`${path} must be a non-empty string`);
+  }
   return v;
 }
 
@@ -153,10 +155,8 @@ export function parseManifest(value: unknown): PluginManifest {
   }
   const provides = value.provides.map((p, i): GroupVersionKind => {
     if (!isObject(p)) throw new ManifestError(`provides[${i}] must be an object`);
-    if (typeof p.group !== "string") throw new ManifestError(`provides[${i}].group must be a string`);
     return {
-      group: p.group,
-      version: str(p, "version", `provides[${i}].version`),
+      apiVersion: str(p, "apiVersion", `provides[${i}].apiVersion`),
       kind: str(p, "kind", `provides[${i}].kind`),
     };
   });

@@ -21,6 +21,8 @@ export interface RunnerOptions {
   memoryMaxPages: number;
   /** Deadline of one call in ms (Worker mode only). */
   timeoutMs: number;
+  /** Deadline for starting the sandbox (default 10 s + `timeoutMs`). */
+  startTimeoutMs?: number;
   /** Plugin stdout/stderr lines. */
   log: WasiLogSink;
 }
@@ -213,9 +215,28 @@ export class WorkerRunner implements PluginRunner {
   #call(op: "describe" | "transform", input?: Uint8Array): Promise<Uint8Array> {
     const run = async (): Promise<Uint8Array> => {
       if (this.#closed) throw new GuestError("worker", "runner closed", false);
-      const started = this.#start();
+      // Starting the sandbox (spawn, instantiate, `_initialize`) has its own deadline.
+      const startMs = this.#opts.startTimeoutMs ?? 10_000 + this.#opts.timeoutMs;
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      try {
+        await new Promise<void>((resolve, reject) => {
+          timer = setTimeout(() => {
+            const err = new GuestError(
+              "timeout",
+              `sandbox did not start within ${startMs} ms; terminated`,
+              true,
+            );
+            reject(err);
+            this.#kill(err);
+          }, startMs);
+          this.#start().then(resolve, reject);
+        });
+      } finally {
+        clearTimeout(timer);
+      }
+      const worker = this.#worker;
+      if (!worker) throw new GuestError("worker", "sandbox is gone", true);
       const id = this.#nextId++;
-      let timer: number | undefined;
       try {
         return await new Promise<Uint8Array>((resolve, reject) => {
           timer = setTimeout(() => {
@@ -228,15 +249,11 @@ export class WorkerRunner implements PluginRunner {
             reject(err);
             this.#kill(err);
           }, this.#opts.timeoutMs);
-          started.then(() => {
-            const worker = this.#worker;
-            if (!worker) return;
-            this.#pending.set(id, { resolve, reject });
-            const msg: WorkerRequest = op === "describe"
-              ? { type: "call", id, op }
-              : { type: "call", id, op, input: input! };
-            worker.postMessage(msg);
-          }, reject);
+          this.#pending.set(id, { resolve, reject });
+          const msg: WorkerRequest = op === "describe"
+            ? { type: "call", id, op }
+            : { type: "call", id, op, input: input! };
+          worker.postMessage(msg);
         });
       } finally {
         clearTimeout(timer);

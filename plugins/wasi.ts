@@ -69,6 +69,8 @@ export const WASI_ALLOWED: readonly string[] = [
   "clock_time_get",
   "fd_write",
   "fd_fdstat_get",
+  "fd_prestat_get",
+  "poll_oneoff",
   "proc_exit",
   "random_get",
   "sched_yield",
@@ -176,6 +178,24 @@ export function wasiImports(
       }
       emit(fd, text);
       v.setUint32(nwrittenPtr, total, true);
+      return ESUCCESS;
+    },
+    // No preopened directories: EBADF ends the guest's preopen scan.
+    fd_prestat_get: () => EBADF,
+    // Clock subscriptions only (a guest "sleep"), answered at once: the host never blocks.
+    poll_oneoff: (inPtr: number, outPtr: number, nsubs: number, neventsPtr: number) => {
+      const v = view();
+      let n = 0;
+      for (let i = 0; i < nsubs; i++) {
+        const sub = inPtr + i * 48;
+        if (v.getUint8(sub + 8) !== 0) return ENOSYS; // fd_read / fd_write subscriptions
+        const ev = outPtr + n * 32;
+        v.setBigUint64(ev, v.getBigUint64(sub, true), true);
+        v.setUint16(ev + 8, ESUCCESS, true);
+        v.setUint8(ev + 10, 0);
+        n++;
+      }
+      v.setUint32(neventsPtr, n, true);
       return ESUCCESS;
     },
     proc_exit: (code: number) => {

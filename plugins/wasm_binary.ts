@@ -163,9 +163,9 @@ export function readMemories(bytes: Uint8Array): ModuleMemories {
  * maxPages` (the engine then refuses `memory.grow` past it). Memories that
  * already declare a smaller maximum keep it.
  */
-export function capMemory(bytes: Uint8Array, maxPages: number): Uint8Array {
+export function capMemory(bytes: Uint8Array, maxPages: number): Uint8Array<ArrayBuffer> {
   const mem = sections(bytes).find((s) => s.id === 5);
-  if (!mem) return bytes;
+  if (!mem) return bytes.slice();
   let [count, pos] = readU32(bytes, mem.payload);
   const payload: number[] = [...encodeU32(count)];
   while (count-- > 0) {

@@ -41,7 +41,7 @@ self.onmessage = (ev: MessageEvent<WorkerRequest>) => {
   }
   try {
     const output = msg.op === "describe" ? guest.describe() : guest.transform(msg.input);
-    reply({ type: "result", id: msg.id, output }, [output.buffer]);
+    reply({ type: "result", id: msg.id, output }, [output.buffer as ArrayBuffer]);
   } catch (e) {
     reply({ type: "error", id: msg.id, error: errorOf(e) });
   }

@@ -20,6 +20,7 @@ import type {
   WriteOptions,
 } from "./client_api.ts";
 import { errorFromStatus, failureStatus, isNotFound, KubeError, timeout } from "./errors.ts";
+import type { Logger } from "./plugin.ts";
 import type { KubeList, KubeObject, StatusObject, WatchEvent } from "./types.ts";
 import { splitApiVersion } from "./types.ts";
 
@@ -43,6 +44,8 @@ export interface HttpKubeClientOptions {
   requestTimeoutMs?: number;
   /** A watch that delivers nothing for this long is aborted with a Timeout error (default: none). */
   watchIdleTimeoutMs?: number;
+  /** Logger for configuration warnings. */
+  logger?: Logger;
 }
 
 interface FetchInit {
@@ -180,6 +183,12 @@ export class HttpKubeClient implements KubeClient {
     tls: { ca?: unknown; cert?: unknown; key?: unknown },
   ): Deno.HttpClient | undefined {
     if (this.#http || !this.#server.startsWith("https:")) return this.#http;
+    if (this.kubeConfig.getCurrentCluster()?.skipTLSVerify) {
+      this.#o.logger?.warn(
+        "insecure-skip-tls-verify cannot be honoured per client under Deno; " +
+          "the server certificate is still verified (run with --unsafely-ignore-certificate-errors to skip)",
+      );
+    }
     const str = (v: unknown) => (v === undefined || v === null ? undefined : String(v));
     const opts: Deno.CreateHttpClientOptions = {};
     const ca = str(tls.ca);

@@ -70,10 +70,10 @@ export class KubeEventRecorder implements EventRecorder {
     const key = [m.uid ?? `${m.namespace}/${m.name}`, obj.kind, type, reason, message].join(
       "\u0000",
     );
-    const seen = this.#seen.get(key);
     const ts = formatTime(now);
     const windowMs = this.#o.windowMs ?? 360_000;
     for (const [k, s] of this.#seen) if (now.getTime() - s.at > windowMs) this.#seen.delete(k);
+    const seen = this.#seen.get(key);
     if (seen) {
       seen.count++;
       seen.at = now.getTime();
@@ -95,14 +95,14 @@ export class KubeEventRecorder implements EventRecorder {
       apiVersion: "v1",
       kind: "Event",
       metadata: { name, namespace },
-      involvedObject: {
+      involvedObject: JSON.parse(JSON.stringify({
         apiVersion: obj.apiVersion,
         kind: obj.kind,
         name: m.name,
         namespace: m.namespace,
         uid: m.uid,
         resourceVersion: m.resourceVersion,
-      },
+      })),
       type,
       reason,
       message,

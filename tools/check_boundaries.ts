@@ -2,7 +2,9 @@
  * Enforces DESIGN.md's import table: which top-level folder may import which,
  * cross-folder imports only through the target folder's `mod.ts` (plus
  * `networking/mod.ts` for controllers and plugins, and each folder's `cli.ts`
- * from `main.ts`), and type-only runtime imports from `apiserver/`. Prints
+ * from `main.ts`), and type-only runtime imports from `apiserver/`. A folder's
+ * top-level `cli.ts` is a main.ts subcommand and, like main.ts, may import any
+ * folder's `mod.ts`. Prints
  * every violation and exits 1 when there is any.
  *
  *     deno run -A tools/check_boundaries.ts [root]
@@ -22,7 +24,7 @@ export const ALLOWED: Record<string, string[]> = {
 };
 
 /** Top-level entry files and what they may import. */
-const ENTRY: Record<string, { folders: string[]; files: RegExp }> = {
+const ENTRY: Record<string, { folders: string[]; files: RegExp; cli?: string }> = {
   "main.ts": { folders: Object.keys(ALLOWED), files: /^[a-z_]+\/(mod|cli)\.ts$/ },
   "mod.ts": { folders: Object.keys(ALLOWED), files: /^[a-z_]+\/mod\.ts$/ },
 };
@@ -55,7 +57,12 @@ function* walk(dir: string): Generator<string> {
 export function checkSource(file: string, src: string): Violation[] {
   const out: Violation[] = [];
   const top = file.includes("/") ? file.slice(0, file.indexOf("/")) : file;
-  const entry = ENTRY[file];
+  // A folder's `cli.ts` is a main.ts subcommand (imported only by main.ts):
+  // it composes the system like main.ts does, through other folders' mod.ts.
+  const entry = ENTRY[file] ??
+    (/^[a-z_]+\/cli\.ts$/.test(file)
+      ? { folders: Object.keys(ALLOWED), files: /^[a-z_]+\/mod\.ts$/, cli: top }
+      : undefined);
   const allowed = entry ? entry.folders : ALLOWED[top];
   if (!allowed) return out;
   for (const m of src.matchAll(IMPORT_RE)) {
@@ -74,7 +81,7 @@ export function checkSource(file: string, src: string): Violation[] {
       continue;
     }
     const ttop = target.includes("/") ? target.slice(0, target.indexOf("/")) : target;
-    if (!entry && ttop === top) continue;
+    if ((!entry || entry.cli) && ttop === top) continue;
     if (!allowed.includes(ttop)) {
       out.push({ file, line, specifier: spec, reason: `${top} may not import ${ttop}/` });
       continue;

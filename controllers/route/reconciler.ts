@@ -37,7 +37,7 @@ import type {
   ReconcileResult,
   StoreView,
 } from "../../runtime/mod.ts";
-import { conditionSet, isNotFound, PermanentError } from "../../runtime/mod.ts";
+import { conditionSet, isAlreadyExists, isNotFound, PermanentError } from "../../runtime/mod.ts";
 import { isControlledBy, keyPriority, union } from "../names.ts";
 import {
   DomainNameError,
@@ -250,9 +250,12 @@ async function reconcilePlaceholderServices(
     const desired = makePlaceholderService(cfg, route, tag);
     const name = desired.metadata.name!;
     let svc = svcStore.get(`${ns}/${name}`) as KubeObject | undefined;
+    let created = false;
     if (!svc) {
       try {
-        svc = await deps.client.create(desired);
+        const res = await createOrGetStale(deps, desired);
+        svc = res.obj;
+        created = res.created;
       } catch (e) {
         deps.recorder.event(
           route,
@@ -262,8 +265,11 @@ async function reconcilePlaceholderServices(
         );
         throw new Error(`failed to create placeholder service: ${(e as Error).message}`);
       }
-      deps.recorder.event(route, "Normal", "Created", `Created placeholder service "${name}"`);
-    } else if (!isControlledBy(svc, route)) {
+      if (created) {
+        deps.recorder.event(route, "Normal", "Created", `Created placeholder service "${name}"`);
+      }
+    }
+    if (!isControlledBy(svc, route)) {
       throw new PermanentError(
         `There is an existing placeholder Service "${name}" that we do not own.`,
         { reason: "NotOwned", condition: RouteConditions.IngressReady },
@@ -292,6 +298,28 @@ async function reconcilePlaceholderServices(
     }
   }
   return out;
+}
+
+/**
+ * Creates `obj`; when the informer cache was merely stale (AlreadyExists),
+ * returns the live object instead of failing the reconcile.
+ */
+async function createOrGetStale<T extends KubeObject>(
+  deps: ReconcilerDeps,
+  obj: T,
+): Promise<{ obj: T; created: boolean }> {
+  try {
+    return { obj: await deps.client.create(obj), created: true };
+  } catch (e) {
+    if (!isAlreadyExists(e)) throw e;
+    const live = await deps.client.get<T>({
+      apiVersion: obj.apiVersion,
+      kind: obj.kind,
+      namespace: obj.metadata.namespace,
+      name: obj.metadata.name,
+    });
+    return { obj: live, created: false };
+  }
 }
 
 async function deleteIgnoringNotFound(
@@ -354,9 +382,9 @@ async function reconcileIngress(
   if (!existing) {
     const rollout = buildRollout(tc);
     const desired = makeIngress(cfg, route, tc, visibility, rollout, cls);
-    let created: Ingress;
+    let res: { obj: Ingress; created: boolean };
     try {
-      created = await deps.client.create(desired);
+      res = await createOrGetStale(deps, desired);
     } catch (e) {
       deps.recorder.event(
         route,
@@ -366,6 +394,17 @@ async function reconcileIngress(
       );
       throw new Error(`failed to create Ingress: ${(e as Error).message}`);
     }
+    if (!res.created) {
+      // The cache was stale; the Ingress's own event brings the Route back.
+      if (!isControlledBy(res.obj, route)) {
+        throw new PermanentError(`There is an existing Ingress "${name}" that we do not own.`, {
+          reason: "NotOwned",
+          condition: RouteConditions.IngressReady,
+        });
+      }
+      return { ingress: res.obj, rollout };
+    }
+    const created = res.obj;
     deps.recorder.event(route, "Normal", "Created", `Created Ingress "${name}"`);
     return { ingress: created, rollout };
   }

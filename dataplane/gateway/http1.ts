@@ -11,9 +11,11 @@ const CRLF = new Uint8Array([13, 10]);
 const enc = new TextEncoder();
 const dec = new TextDecoder();
 
-class Reader {
+/** A buffered reader over a connection (message heads, lines, byte runs). */
+export class Reader {
   #buf = new Uint8Array(0);
   #off = 0;
+  /** Wraps `conn`. */
   constructor(readonly conn: Deno.Conn) {}
 
   #scratch = new Uint8Array(16 * 1024);
@@ -51,16 +53,26 @@ class Reader {
 
   /** Reads a whole message head (through the blank line) as lines; null at EOF before one. */
   async head(): Promise<string[] | null> {
+    const raw = await this.headRaw();
+    return raw === null ? null : dec.decode(raw.subarray(0, raw.length - 4)).split("\r\n");
+  }
+
+  /**
+   * Reads a whole message head including its blank line as bytes (a view,
+   * valid until the next read); null at EOF before one or past `max` bytes.
+   */
+  async headRaw(max = Infinity): Promise<Uint8Array | null> {
     let from = this.#off;
     while (true) {
       const b = this.#buf;
       for (let i = Math.max(from, this.#off); i + 3 < b.length; i++) {
         if (b[i] === 13 && b[i + 1] === 10 && b[i + 2] === 13 && b[i + 3] === 10) {
-          const s = dec.decode(b.subarray(this.#off, i));
+          const s = b.subarray(this.#off, i + 4);
           this.#off = i + 4;
-          return s.split("\r\n");
+          return s;
         }
       }
+      if (b.length - this.#off > max) return null;
       from = Math.max(this.#off, b.length - 3);
       const rel = from - this.#off;
       if (!(await this.#fill())) return null;
@@ -77,7 +89,14 @@ class Reader {
     return out;
   }
 
-  /** True when bytes are buffered beyond what was consumed. */
+  /** Takes every buffered, unconsumed byte (a copy; possibly empty). */
+  rest(): Uint8Array {
+    const out = this.#buf.slice(this.#off);
+    this.#off = this.#buf.length;
+    return out;
+  }
+
+  /** Bytes buffered beyond what was consumed. */
   get buffered(): number {
     return this.#buf.length - this.#off;
   }

@@ -10,6 +10,7 @@
  * @module
  */
 import type { Logger } from "../../runtime/mod.ts";
+import { type FastPlan, type FastRequest, HOP_BY_HOP, startFront } from "./front.ts";
 import { Http1Client } from "./http1.ts";
 import { type Endpoint, type EndpointResolver, isLoopback } from "./resolver.ts";
 import {
@@ -29,18 +30,6 @@ export const HASH_HEADER = "K-Network-Hash";
 /** Header naming the Ingress that served a probe. */
 export const PROBE_INGRESS_HEADER = "K-Network-Ingress";
 
-const HOP_BY_HOP = [
-  "connection",
-  "keep-alive",
-  "proxy-connection",
-  "proxy-authenticate",
-  "proxy-authorization",
-  "te",
-  "trailer",
-  "transfer-encoding",
-  "upgrade",
-  "host",
-];
 const IDEMPOTENT = new Set(["GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE"]);
 
 /** Options of {@link startGateway}. */
@@ -143,34 +132,120 @@ export function startGateway(opts: GatewayOptions): GatewayHandle {
   let table: RouteTable = opts.entries ? compileTable(opts.entries) : EMPTY_TABLE;
   let inflight = 0;
   let rr = 0;
+  const loopbackSeen = new Set<string>();
+  const appendCache = new WeakMap<
+    CompiledPath,
+    WeakMap<GatewaySplit, Map<string, { host: string; names: Set<string>; text: string }>>
+  >();
   const sockets = new Set<WebSocket>();
 
   const setTable = (t: Iterable<GatewayIngressEntry> | RouteTable) => {
     table = isTable(t) ? t : compileTable(t);
   };
 
-  async function endpointsFor(split: GatewaySplit): Promise<Endpoint[] | Response> {
+  async function resolveEndpoints(
+    split: GatewaySplit,
+  ): Promise<Endpoint[] | { status: number; message: string }> {
     let eps: Endpoint[];
     try {
       eps = await opts.resolver(split.namespace, split.service, split.port);
     } catch (e) {
-      return text(
-        503,
-        `no endpoints for service ${split.namespace}/${split.service}: ${(e as Error).message}`,
-      );
+      return {
+        status: 503,
+        message: `no endpoints for service ${split.namespace}/${split.service}: ${
+          (e as Error).message
+        }`,
+      };
     }
     if (eps.length === 0) {
-      return text(503, `no endpoints available for service ${split.namespace}/${split.service}`);
+      return {
+        status: 503,
+        message: `no endpoints available for service ${split.namespace}/${split.service}`,
+      };
     }
-    const bad = eps.find((e) => !isLoopback(e.ip));
-    if (bad) {
-      return text(
-        502,
-        `refusing to dial ${hostPort(bad)} for service ${split.namespace}/${split.service}: ` +
-          `the local gateway only dials loopback endpoints (127.0.0.0/8, ::1)`,
-      );
+    for (const e of eps) {
+      if (!loopbackSeen.has(e.ip)) {
+        if (!isLoopback(e.ip)) {
+          return {
+            status: 502,
+            message: `refusing to dial ${
+              hostPort(e)
+            } for service ${split.namespace}/${split.service}: ` +
+              `the local gateway only dials loopback endpoints (127.0.0.0/8, ::1)`,
+          };
+        }
+        if (loopbackSeen.size < 1024) loopbackSeen.add(e.ip);
+      }
     }
     return eps;
+  }
+
+  async function endpointsFor(split: GatewaySplit): Promise<Endpoint[] | Response> {
+    const eps = await resolveEndpoints(split);
+    return Array.isArray(eps) ? eps : text(eps.status, eps.message);
+  }
+
+  /** The fast path's planner: routes a plain HTTP/1.1 request, or leaves it to `proxy`. */
+  async function plan(req: FastRequest): Promise<FastPlan> {
+    const current = table;
+    const q = req.target.indexOf("?");
+    const pathname = q < 0 ? req.target : req.target.slice(0, q);
+    const path = matchRoute(current, req.host, pathname, req);
+    if (!path || path.splits.some(isH2c)) return null;
+    const split = path.pick();
+    if (!split) return null;
+    const eps = await resolveEndpoints(split);
+    if (!Array.isArray(eps)) return eps;
+    const set = appendedFor(path, split, req.host);
+    const conn = req.get("connection");
+    const dropped = conn ? conn.split(",").map((t) => t.trim().toLowerCase()) : undefined;
+    let head = set.host;
+    let xff: string | null = null;
+    for (const [k, v] of req.headers) {
+      if (k === "x-forwarded-for") {
+        xff = xff === null ? v : `${xff}, ${v}`;
+        continue;
+      }
+      if (HOP_BY_HOP.has(k) || set.names.has(k) || dropped?.includes(k)) continue;
+      head += `${k}: ${v}\r\n`;
+    }
+    head += `x-forwarded-for: ${xff ? `${xff}, ${req.remote}` : req.remote}\r\n` + set.text;
+    return {
+      headers: head,
+      next: () => eps[(rr++) % eps.length],
+      timeoutMs: path.timeoutMs ?? defaultTimeout,
+      retries: path.retries ?? defaultRetries,
+      service: `${split.namespace}/${split.service}`,
+    };
+  }
+
+  /** Header lines a (path, split) appends, cached per host. */
+  function appendedFor(
+    path: CompiledPath,
+    split: GatewaySplit,
+    host: string,
+  ): { host: string; names: Set<string>; text: string } {
+    let bySplit = appendCache.get(path);
+    if (!bySplit) appendCache.set(path, bySplit = new WeakMap());
+    let byHost = bySplit.get(split);
+    if (!byHost) bySplit.set(split, byHost = new Map());
+    let hit = byHost.get(host);
+    if (!hit) {
+      const fields = new Map<string, [string, string]>();
+      const put = (k: string, v: string) => fields.set(k.toLowerCase(), [k.toLowerCase(), v]);
+      put("x-forwarded-proto", "http");
+      put("x-forwarded-host", path.rewriteHost ?? host);
+      for (const [k, v] of Object.entries(path.appendHeaders ?? {})) put(k, v);
+      for (const [k, v] of Object.entries(split.appendHeaders ?? {})) put(k, v);
+      hit = {
+        host: `host: ${path.rewriteHost ?? host}\r\n`,
+        names: new Set([...fields.keys(), "x-forwarded-for"]),
+        text: [...fields.values()].map(([k, v]) => `${k}: ${v}\r\n`).join(""),
+      };
+      if (byHost.size >= 64) byHost.clear();
+      byHost.set(host, hit);
+    }
+    return hit;
   }
 
   function proxyWebSocket(
@@ -317,9 +392,11 @@ export function startGateway(opts: GatewayOptions): GatewayHandle {
     );
   }
 
+  // The full server (every feature) on an internal loopback port; the front
+  // serves plain HTTP/1.1 itself and splices everything else here.
   const server = Deno.serve({
-    port: opts.port ?? 0,
-    hostname,
+    port: 0,
+    hostname: "127.0.0.1",
     onListen() {},
   }, async (req, info) => {
     inflight++;
@@ -331,7 +408,19 @@ export function startGateway(opts: GatewayOptions): GatewayHandle {
       inflight--;
     }
   });
-  const port = server.addr.port;
+  const front = startFront({
+    hostname,
+    port: opts.port ?? 0,
+    slowPort: server.addr.port,
+    plan,
+    onRequest(delta) {
+      inflight += delta;
+    },
+    onProxyError(host, error) {
+      opts.logger?.warn("proxy failed", { host, error: String(error) });
+    },
+  });
+  const port = front.port;
 
   return {
     url: `http://${hostname}:${port}`,
@@ -357,6 +446,7 @@ export function startGateway(opts: GatewayOptions): GatewayHandle {
           s.close(1001, "gateway shutting down");
         } catch { /* already closed */ }
       }
+      await front.close();
       await server.shutdown();
       h2cClient.close();
       http1.close();

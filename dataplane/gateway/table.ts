@@ -142,7 +142,7 @@ export function matchRoute(
   table: RouteTable,
   host: string,
   pathname: string,
-  headers: Headers,
+  headers: { get(name: string): string | null },
 ): CompiledPath | undefined {
   const paths = table.hosts.get(normalizeHost(host));
   if (!paths) return undefined;

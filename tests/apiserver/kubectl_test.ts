@@ -220,7 +220,7 @@ spec:
         assert.match(bad.err, /spec\.size/);
         const table = await k(["get", `widgets.${g}`]);
         ok(table);
-        assert.match(table.out, /NAME\s+SIZE\s+READY\s+AGE/);
+        assert.match(table.out, /^NAME\s+SIZE\s+READY\s*$/m);
         assert.match(table.out, /w\s+2/);
       });
 
@@ -242,7 +242,8 @@ spec:
 
 Deno.test({
   name: "kubectl: the install manifests in config/ apply with --dry-run=server",
-  ignore: !present,
+  // local only: a shared real cluster may already hold these CRDs in another state
+  ignore: !present || !!Deno.env.get("DENATIVE_TEST_KUBECONFIG"),
   fn: async () => {
     let files: string[] = [];
     try {

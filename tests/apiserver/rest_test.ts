@@ -116,6 +116,13 @@ Deno.test("REST semantics: CRUD, concurrency, errors", async (t) => {
       assert.equal(known.status, 404);
     });
 
+    await t.step("a malformed path escape is a 4xx Status, not a crash", async () => {
+      // kube-apiserver's Go HTTP server drops such requests at the protocol level
+      if (tg.real) return;
+      const r = await tg.req("GET", `${base}/%E0%A4%A`);
+      assert.ok(r.status >= 400 && r.status < 500, String(r.status));
+    });
+
     await t.step("PUT on a collection is 405", async () => {
       const r = await tg.req("PUT", base, cm("z"));
       assert.equal(r.status, 405);
@@ -425,6 +432,26 @@ Deno.test("discovery and OpenAPI", async (t) => {
       assert.ok(dep.categories.includes("all"));
       const scale = r.resources.find((x: { name: string }) => x.name === "deployments/scale");
       assert.equal(scale.kind, "Scale");
+    });
+    await t.step("aggregated discovery when asked for it", async () => {
+      const accept =
+        "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json";
+      const r = await tg.req("GET", "/apis", undefined, { accept });
+      assert.match(r.headers.get("content-type") ?? "", /as=APIGroupDiscoveryList/);
+      assert.equal(r.body.kind, "APIGroupDiscoveryList");
+      const apps = r.body.items.find((i: { metadata: { name: string } }) =>
+        i.metadata.name === "apps"
+      );
+      const dep = apps.versions[0].resources.find((x: { resource: string }) =>
+        x.resource === "deployments"
+      );
+      assert.equal(dep.scope, "Namespaced");
+      assert.equal(dep.responseKind.kind, "Deployment");
+      assert.ok(dep.subresources.some((s: { subresource: string }) => s.subresource === "scale"));
+      const core = await tg.req("GET", "/api", undefined, { accept });
+      const v1 = core.body.items[0].versions[0];
+      assert.equal(v1.version, "v1");
+      assert.ok(v1.resources.some((x: { resource: string }) => x.resource === "configmaps"));
     });
     await t.step("/openapi/v3 lists group versions with GVK-tagged PATCH operations", async () => {
       const idx = (await tg.req("GET", "/openapi/v3")).body;

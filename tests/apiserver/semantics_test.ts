@@ -272,6 +272,41 @@ Deno.test("finalizers and garbage collection", async (t) => {
       },
     );
 
+    await t.step(
+      "a terminating namespace refuses new content and waits for finalizers",
+      async () => {
+        const other = await tg.namespace("term");
+        const base = `/api/v1/namespaces/${other}/configmaps`;
+        await tg.req("POST", base, {
+          apiVersion: "v1",
+          kind: "ConfigMap",
+          metadata: { name: "held", finalizers: ["example.com/hold"] },
+        });
+        const d = await tg.req("DELETE", `/api/v1/namespaces/${other}`);
+        assert.equal(d.status, 200);
+        await eventually(
+          async () => (await tg.req("GET", `${base}/held`)).body.metadata?.deletionTimestamp,
+          30_000,
+        );
+        const ns = (await tg.req("GET", `/api/v1/namespaces/${other}`)).body;
+        assert.equal(ns.status.phase, "Terminating");
+        const refused = await tg.req("POST", base, {
+          apiVersion: "v1",
+          kind: "ConfigMap",
+          metadata: { name: "late" },
+        });
+        assert.equal(refused.status, 403);
+        assert.equal(refused.body.reason, "Forbidden");
+        await tg.req("PATCH", `${base}/held`, { metadata: { finalizers: null } }, {
+          contentType: "application/merge-patch+json",
+        });
+        await eventually(
+          async () => (await tg.req("GET", `/api/v1/namespaces/${other}`)).status === 404,
+          60_000,
+        );
+      },
+    );
+
     await t.step("a stale uid precondition is a Conflict", async () => {
       await mk("pre");
       const r = await tg.req("DELETE", `${cms}/pre`, {

@@ -88,7 +88,7 @@ export interface ModuleSpec {
 }
 
 /** Emits the module bytes. */
-export function buildModule(spec: ModuleSpec): Uint8Array {
+export function buildModule(spec: ModuleSpec): Uint8Array<ArrayBuffer> {
   const imports = spec.imports ?? [];
   const sigs: string[] = [];
   const typeIndex = (s: Sig) => {
@@ -97,7 +97,9 @@ export function buildModule(spec: ModuleSpec): Uint8Array {
     if (i < 0) i = sigs.push(key) - 1;
     return i;
   };
-  const importEntries = imports.map((im) => [...name(im.module), ...name(im.name), 0, ...uleb(typeIndex(im))]);
+  const importEntries = imports.map((
+    im,
+  ) => [...name(im.module), ...name(im.name), 0, ...uleb(typeIndex(im))]);
   const funcTypes = spec.funcs.map((f) => uleb(typeIndex(f)));
   const types = sigs.map((k) => {
     const [p, r] = JSON.parse(k) as [number[], number[]];
@@ -118,13 +120,24 @@ export function buildModule(spec: ModuleSpec): Uint8Array {
   out.push(...section(3, vec(funcTypes)));
   if (spec.memory) {
     const m = spec.memory;
-    const limits = m.maximum === undefined ? [0, ...uleb(m.initial)] : [1, ...uleb(m.initial), ...uleb(m.maximum)];
+    const limits = m.maximum === undefined
+      ? [0, ...uleb(m.initial)]
+      : [1, ...uleb(m.initial), ...uleb(m.maximum)];
     out.push(...section(5, vec([limits])));
   }
   out.push(...section(7, vec(exports)));
   out.push(...section(10, vec(codes)));
   if (spec.data?.length) {
-    out.push(...section(11, vec(spec.data.map((d) => [0, 0x41, ...sleb(d.offset), 0x0b, ...uleb(d.bytes.length), ...d.bytes]))));
+    out.push(
+      ...section(
+        11,
+        vec(
+          spec.data.map((
+            d,
+          ) => [0, 0x41, ...sleb(d.offset), 0x0b, ...uleb(d.bytes.length), ...d.bytes]),
+        ),
+      ),
+    );
   }
   for (const c of spec.custom ?? []) out.push(...section(0, [...name(c.name), ...c.bytes]));
   return new Uint8Array(out);
@@ -168,7 +181,7 @@ function packed(ptr: number, len: number): number[] {
 }
 
 /** Builds a complete `denative-json/1` test plugin. */
-export function fixturePlugin(o: FixtureOptions): Uint8Array {
+export function fixturePlugin(o: FixtureOptions): Uint8Array<ArrayBuffer> {
   const enc = new TextEncoder();
   const manifest = enc.encode(JSON.stringify(o.manifest));
   const response = enc.encode(o.response ?? "");
@@ -178,7 +191,12 @@ export function fixturePlugin(o: FixtureOptions): Uint8Array {
   let procExit = -1;
   let fdWrite = -1;
   if (o.behaviour === "exit") {
-    procExit = imports.push({ module: "wasi_snapshot_preview1", name: "proc_exit", params: [I32], results: [] }) - 1;
+    procExit = imports.push({
+      module: "wasi_snapshot_preview1",
+      name: "proc_exit",
+      params: [I32],
+      results: [],
+    }) - 1;
   }
   if (o.behaviour === "hello") {
     fdWrite = imports.push({
@@ -199,9 +217,26 @@ export function fixturePlugin(o: FixtureOptions): Uint8Array {
     case "grow":
       // loop { if (memory.grow(1) == -1) unreachable; br_if (memory.size < 300) } ; respond
       transform = [
-        0x03, 0x40,
-        0x41, 0x01, 0x40, 0x00, 0x41, 0x7f, 0x46, 0x04, 0x40, 0x00, 0x0b,
-        0x3f, 0x00, 0x41, ...sleb(300), 0x49, 0x0d, 0x00,
+        0x03,
+        0x40,
+        0x41,
+        0x01,
+        0x40,
+        0x00,
+        0x41,
+        0x7f,
+        0x46,
+        0x04,
+        0x40,
+        0x00,
+        0x0b,
+        0x3f,
+        0x00,
+        0x41,
+        ...sleb(300),
+        0x49,
+        0x0d,
+        0x00,
         0x0b,
         ...ret,
       ];
@@ -214,8 +249,17 @@ export function fixturePlugin(o: FixtureOptions): Uint8Array {
       break;
     case "hello":
       transform = [
-        0x41, 0x01, 0x41, ...sleb(IOVEC_AT), 0x41, 0x01, 0x41, ...sleb(IOVEC_AT + 8),
-        0x10, ...uleb(fdWrite), 0x1a,
+        0x41,
+        0x01,
+        0x41,
+        ...sleb(IOVEC_AT),
+        0x41,
+        0x01,
+        0x41,
+        ...sleb(IOVEC_AT + 8),
+        0x10,
+        ...uleb(fdWrite),
+        0x1a,
         ...ret,
       ];
       break;
@@ -230,7 +274,12 @@ export function fixturePlugin(o: FixtureOptions): Uint8Array {
       { params: [], results: [], body: [], export: o.marker ?? "denative_abi_v1" },
       { params: [I32], results: [I32], body: [0x41, ...sleb(INPUT_AT)], export: "denative_alloc" },
       { params: [I32, I32], results: [], body: [], export: "denative_free" },
-      { params: [], results: [I64], body: packed(MANIFEST_AT, manifest.length), export: "denative_describe" },
+      {
+        params: [],
+        results: [I64],
+        body: packed(MANIFEST_AT, manifest.length),
+        export: "denative_describe",
+      },
       { params: [I32, I32], results: [I64], body: transform, export: "denative_transform" },
     ],
     memory: o.memory ?? { initial: 2 },
@@ -254,7 +303,7 @@ export function testManifest(over: Record<string, unknown> = {}): Record<string,
     type: "ingress-provider",
     className: "fixture.ingress.networking.knative.dev",
     abi: { name: "denative-json", major: 1, minor: 0 },
-    provides: [{ group: "networking.k8s.io", version: "v1", kind: "Ingress" }],
+    provides: [{ apiVersion: "networking.k8s.io/v1", kind: "Ingress" }],
     operations: ["render"],
     limits: { memoryMaxPages: 64, timeoutMs: 2000, maxOutputBytes: 65536 },
     minHostVersion: "0.1.0",

@@ -45,6 +45,23 @@ Deno.test("check_boundaries", async (t) => {
       1,
     );
   });
+  await t.step("a folder's cli.ts composes like main.ts, through mod.ts only", () => {
+    assert.deepEqual(
+      bad(
+        "controllers/cli.ts",
+        `import { s } from "../apiserver/mod.ts";\nimport { r } from "./mod.ts";`,
+      ),
+      [],
+    );
+    assert.equal(
+      bad("controllers/cli.ts", `import { s } from "../apiserver/server.ts";`).length,
+      1,
+    );
+    assert.equal(
+      bad("controllers/service/cli.ts", `import { s } from "../../apiserver/mod.ts";`).length,
+      1,
+    );
+  });
   await t.step("dynamic imports are checked", () => {
     assert.equal(bad("runtime/x.ts", `const m = await import("../plugins/mod.ts");`).length, 1);
   });

@@ -315,3 +315,42 @@ Deno.test("HttpKubeClient against a test server", async (t) => {
     await server.shutdown();
   }
 });
+
+Deno.test("kubeconfig loading: file, context, KUBECONFIG", async () => {
+  const dir = await Deno.makeTempDir();
+  const path = `${dir}/config`;
+  await Deno.writeTextFile(
+    path,
+    `apiVersion: v1
+kind: Config
+clusters:
+- name: a
+  cluster: { server: "https://a.example:6443" }
+- name: b
+  cluster: { server: "https://b.example:6443/" }
+users:
+- name: u
+  user: { token: t }
+contexts:
+- name: ca
+  context: { cluster: a, user: u }
+- name: cb
+  context: { cluster: b, user: u }
+current-context: ca
+`,
+  );
+  const old = Deno.env.get("KUBECONFIG");
+  try {
+    assert.equal(HttpKubeClient.fromConfig({ kubeconfig: path }).server, "https://a.example:6443");
+    assert.equal(
+      HttpKubeClient.fromConfig({ kubeconfig: path, context: "cb" }).server,
+      "https://b.example:6443",
+    );
+    Deno.env.set("KUBECONFIG", path);
+    assert.equal(HttpKubeClient.fromConfig({ context: "cb" }).server, "https://b.example:6443");
+  } finally {
+    if (old === undefined) Deno.env.delete("KUBECONFIG");
+    else Deno.env.set("KUBECONFIG", old);
+    await Deno.remove(dir, { recursive: true });
+  }
+});

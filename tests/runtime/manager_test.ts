@@ -262,3 +262,77 @@ Deno.test("Manager with leader election: only the leader writes", async () => {
   assert.equal(client.creates.filter((a) => a.kind === "ConfigMap").length, 0);
   await m.stop();
 });
+
+Deno.test("Manager: owned-kind events enqueue the owner; mapped watches enqueue mapped keys", async () => {
+  const client = new FakeClient([widget("a")]);
+  const mapped: string[] = [];
+  const plugin = widgetPlugin();
+  plugin.watches = [{
+    gvk: { apiVersion: "v1", kind: "Secret" },
+    map: (o) => {
+      const k = `ns/${o.metadata.labels?.widget}`;
+      mapped.push(k);
+      return [k];
+    },
+  }];
+  let reconciles = 0;
+  hooks.onReconcile = () => void reconciles++;
+  const m = new Manager({
+    client,
+    plugins: [plugin],
+    logger: nullLogger,
+    resyncMs: 0,
+    idleSettleMs: 5,
+  });
+  try {
+    await m.start();
+    await m.idle();
+    const ref = { apiVersion: "v1", kind: "ConfigMap", namespace: "ns", name: "a" };
+    await client.delete(ref);
+    await m.idle();
+    assert.ok(client.peek(ref), "the owner was reconciled and recreated its child");
+    const before = reconciles;
+    await client.create({
+      apiVersion: "v1",
+      kind: "Secret",
+      metadata: { namespace: "ns", name: "s", labels: { widget: "a" } },
+    });
+    await m.idle();
+    assert.deepEqual(mapped, ["ns/a"]);
+    assert.ok(reconciles > before, "mapped key reconciled");
+  } finally {
+    hooks.onReconcile = undefined;
+    await m.stop();
+  }
+});
+
+Deno.test("Manager: reconcilers get a deep copy; the cache is never mutated", async () => {
+  const client = new FakeClient([widget("a")]);
+  hooks.onReconcile = (o) => {
+    o.metadata.labels = { mutated: "yes" };
+    (o.spec as Record<string, unknown> | undefined) ?? (o.spec = {});
+    (o.spec as Record<string, unknown>).size = 99;
+  };
+  const m = new Manager({
+    client,
+    plugins: [widgetPlugin()],
+    logger: nullLogger,
+    resyncMs: 0,
+    idleSettleMs: 5,
+  });
+  try {
+    await m.start();
+    await m.idle();
+    const cached = m.stores.get("example.dev/v1/Widget")!.get("ns/a")!;
+    assert.equal(cached.metadata.labels, undefined);
+    assert.equal(cached.spec, undefined);
+    assert.equal(
+      client.updates.length,
+      0,
+      "spec changes by the reconciler are not written by the shell",
+    );
+  } finally {
+    hooks.onReconcile = undefined;
+    await m.stop();
+  }
+});

@@ -1,7 +1,8 @@
 import type { Condition, KubeObject } from "../../../runtime/mod.ts";
 import type { Ingress, Route } from "../../../apis/mod.ts";
 import { parseDomainConfig, parseFeaturesConfig, parseNetworkConfig } from "../../../apis/mod.ts";
-import { tableTest } from "../../table.ts";
+import { failOnce, tableTest } from "../../table.ts";
+import { alreadyExists } from "../../../runtime/mod.ts";
 import { routePlugin } from "../../../controllers/route/mod.ts";
 import { buildTrafficConfiguration } from "../../../controllers/route/traffic.ts";
 import {
@@ -121,6 +122,27 @@ tableTest(routePlugin(), [
       'Normal Created Created placeholder service "r"',
       'Normal Created Created Ingress "r"',
     ],
+  },
+  {
+    name: "a stale cache (AlreadyExists) adopts the live placeholder instead of failing",
+    key: "default/r",
+    objects: [r0, cfg, rev1],
+    config,
+    reactors: [
+      failOnce("create", "services", alreadyExists("services", "r")),
+      { verb: "get", resource: "services", fn: () => ({ object: placeholder }) },
+    ],
+    wantCreates: [placeholder, ing0],
+    wantStatusUpdates: [
+      withStatus(
+        r0,
+        goodStatus(r0, [
+          cond("IngressReady", "Unknown", ...NOT_CONFIGURED),
+          cond("Ready", "Unknown", ...NOT_CONFIGURED),
+        ]),
+      ),
+    ],
+    wantEvents: ['Normal Created Created Ingress "r"'],
   },
   {
     name: "a missing configuration names it and creates nothing",

@@ -1,0 +1,3 @@
+module denative.dev/kit/go
+
+go 1.24

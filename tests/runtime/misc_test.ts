@@ -1,0 +1,166 @@
+import assert from "node:assert/strict";
+import {
+  ConfigStore,
+  FakeClient,
+  JsonLogger,
+  KubeEventRecorder,
+  type KubeObject,
+  type LogRecord,
+  onShutdownSignal,
+  PluginRegistry,
+  RecordingEventRecorder,
+  RuntimeMetrics,
+  serveHealth,
+} from "../../runtime/mod.ts";
+
+const pod: KubeObject = {
+  apiVersion: "v1",
+  kind: "Pod",
+  metadata: { namespace: "ns", name: "p", uid: "u1" },
+};
+
+Deno.test("KubeEventRecorder writes v1 Events and folds repeats into a count", async () => {
+  let t = Date.UTC(2026, 0, 1);
+  const client = new FakeClient();
+  const rec = new KubeEventRecorder({ client, now: () => new Date(t), windowMs: 60_000 });
+  rec.event(pod, "Warning", "Failed", "boom");
+  rec.event(pod, "Warning", "Failed", "boom");
+  rec.event(pod, "Normal", "Created", "made it");
+  await rec.flush();
+  let evs = client.all("v1", "Event");
+  assert.equal(evs.length, 2);
+  const failed = evs.find((e) => e.reason === "Failed")!;
+  assert.equal(failed.count, 2);
+  assert.deepEqual(failed.involvedObject, {
+    apiVersion: "v1",
+    kind: "Pod",
+    name: "p",
+    namespace: "ns",
+    uid: "u1",
+  });
+  assert.equal(failed.type, "Warning");
+  t += 120_000;
+  rec.event(pod, "Warning", "Failed", "boom");
+  await rec.flush();
+  evs = client.all("v1", "Event");
+  assert.equal(evs.length, 3, "outside the window a new Event is written");
+  const r2 = new RecordingEventRecorder();
+  r2.event(pod, "Normal", "A", "b");
+  assert.deepEqual(r2.events, ["Normal A b"]);
+});
+
+Deno.test("JsonLogger: levels, child fields, errors", () => {
+  const recs: LogRecord[] = [];
+  const log = new JsonLogger({ level: "info", sink: (r) => recs.push(r) });
+  log.debug("hidden");
+  log.with({ controller: "c" }).with({ key: "ns/a" }).error("failed", { error: new Error("x") });
+  assert.equal(recs.length, 1);
+  assert.equal(recs[0].level, "error");
+  assert.equal(recs[0].controller, "c");
+  assert.equal(recs[0].key, "ns/a");
+  assert.deepEqual(recs[0].error, { name: "Error", message: "x" });
+  assert.ok(!log.enabled("debug"));
+});
+
+Deno.test("ConfigStore keeps the last good value and reports bad ones", () => {
+  const rec = new RecordingEventRecorder();
+  const cs = new ConfigStore([{ name: "c", parse: (d) => ({ n: Number(d.n ?? 1) }) }, {
+    name: "strict",
+    parse: (d) => {
+      if (d.x === "bad") throw new Error("x is bad");
+      return d.x ?? "default";
+    },
+  }], { recorder: rec });
+  assert.deepEqual(cs.get("c"), { n: 1 }, "defaults when missing");
+  const cm = (name: string, data: Record<string, string>): KubeObject => ({
+    apiVersion: "v1",
+    kind: "ConfigMap",
+    metadata: { name },
+    data,
+  });
+  assert.equal(cs.update(cm("strict", { x: "good" })), true);
+  assert.equal(cs.update(cm("strict", { x: "good" })), false, "unchanged");
+  assert.equal(cs.update(cm("strict", { x: "bad" })), false);
+  assert.equal(cs.get("strict"), "good");
+  assert.deepEqual(rec.events, ["Warning InvalidConfig Invalid strict: x is bad"]);
+  assert.equal(cs.remove("strict"), true);
+  assert.equal(cs.get("strict"), "default");
+  assert.throws(() => cs.get("nope"), /not registered/);
+});
+
+Deno.test("metrics render Prometheus text; health server serves probes", async () => {
+  const m = new RuntimeMetrics();
+  m.reconcileTotal.inc({ controller: "x", result: "done" });
+  m.reconcileDuration.observe({ controller: "x" }, 0.02);
+  m.depth("q", 3);
+  const text = m.render();
+  assert.match(text, /# TYPE denative_reconcile_total counter/);
+  assert.match(text, /denative_reconcile_total\{controller="x",result="done"\} 1/);
+  assert.match(text, /denative_reconcile_duration_seconds_bucket\{controller="x",le="0.025"\} 1/);
+  assert.match(text, /denative_workqueue_depth\{name="q"\} 3/);
+  let ready = false;
+  const srv = serveHealth({ health: { live: () => true, ready: () => ready }, metrics: m });
+  try {
+    const get = async (p: string) => {
+      const r = await fetch(`http://127.0.0.1:${srv.port}${p}`);
+      return [r.status, await r.text()] as const;
+    };
+    assert.equal((await get("/healthz"))[0], 200);
+    assert.equal((await get("/readyz"))[0], 503);
+    ready = true;
+    assert.equal((await get("/readyz"))[0], 200);
+    assert.match((await get("/metrics"))[1], /denative_workqueue_depth/);
+  } finally {
+    await srv.shutdown();
+  }
+});
+
+Deno.test("SIGTERM stops the target and exits 0", async () => {
+  let stopped = false;
+  let code: number | undefined;
+  let exited!: () => void;
+  const done = new Promise<void>((r) => (exited = r));
+  const remove = onShutdownSignal({
+    stop: () => {
+      stopped = true;
+      return Promise.resolve();
+    },
+  }, {
+    signals: ["SIGTERM"],
+    exit: (c) => {
+      code = c;
+      exited();
+    },
+  });
+  const keepAlive = setTimeout(() => {}, 5000);
+  try {
+    Deno.kill(Deno.pid, "SIGTERM");
+    await done;
+    assert.ok(stopped);
+    assert.equal(code, 0);
+  } finally {
+    clearTimeout(keepAlive);
+    remove();
+  }
+});
+
+Deno.test("PluginRegistry", () => {
+  const r = new PluginRegistry();
+  r.registerController({
+    name: "a",
+    resource: { apiVersion: "v1", kind: "X" },
+    create: () => ({ reconcile: () => Promise.resolve() }),
+  });
+  assert.throws(() =>
+    r.registerController({
+      name: "a",
+      resource: { apiVersion: "v1", kind: "X" },
+      create: () => ({ reconcile: () => Promise.resolve() }),
+    })
+  );
+  const p = { className: "c", kinds: [], render: () => [], status: () => ({ ready: true }) };
+  r.registerProvider(p);
+  assert.equal(r.provider("c"), p);
+  assert.equal(r.controllers().length, 1);
+  assert.throws(() => r.registerProvider(p));
+});
