@@ -364,7 +364,17 @@ export class Api {
   #checkMeta(tg: Target, obj: KubeObject): void {
     const causes: StatusCause[] = [];
     const name = obj.metadata.name ?? "";
-    if (!NAME_RE.test(name) || name.length > 253) {
+    if (tg.type.group === "rbac.authorization.k8s.io") {
+      // RBAC names are path segments (kube's ValidatePathSegmentName): `system:foo` is valid
+      if (name === "." || name === ".." || /[/%]/.test(name) || name === "") {
+        causes.push({
+          reason: "FieldValueInvalid",
+          field: "metadata.name",
+          message:
+            `Invalid value: "${name}": may not be '.' or '..' and may not contain '/' or '%'`,
+        });
+      }
+    } else if (!NAME_RE.test(name) || name.length > 253) {
       causes.push({
         reason: "FieldValueInvalid",
         field: "metadata.name",
@@ -515,7 +525,7 @@ export class Api {
     if (this.store.get(this.#tk(t), key)) throw alreadyExists(t.group, t.plural, name);
     admitted.metadata.uid = crypto.randomUUID();
     admitted.metadata.creationTimestamp = now();
-    if (tg.version.status || !t.builtin) admitted.metadata.generation = 1;
+    if (tracksGeneration(t)) admitted.metadata.generation = 1;
     const apiVersion = apiVersionOf(t.group, tg.version.name);
     admitted.apiVersion = apiVersion;
     admitted.kind = t.kind;
@@ -1181,7 +1191,7 @@ export class Api {
     if (kind === "ADDED") {
       o.metadata.uid = o.metadata.uid ?? crypto.randomUUID();
       o.metadata.creationTimestamp = o.metadata.creationTimestamp ?? now();
-      if (t.versions[0].status) o.metadata.generation = o.metadata.generation ?? 1;
+      if (tracksGeneration(t)) o.metadata.generation = o.metadata.generation ?? 1;
     }
     return await this.store.put(
       this.#tk(t),
@@ -1260,6 +1270,17 @@ export class Api {
     await this.update(tg, ns, name, o, ctx);
     return this.scale(tg, ns, name);
   }
+}
+
+const GENERATION_KINDS = new Set([
+  "apps/Deployment",
+  "apps/ReplicaSet",
+  "apiextensions.k8s.io/CustomResourceDefinition",
+]);
+
+/** Kinds whose `metadata.generation` the server maintains (custom resources and some built-ins). */
+function tracksGeneration(t: ResourceType): boolean {
+  return !t.builtin || GENERATION_KINDS.has(`${t.group}/${t.kind}`);
 }
 
 function stripMeta(o: KubeObject): Record<string, unknown> {

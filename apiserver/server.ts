@@ -552,13 +552,17 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
           }
         } else {
           const past = api.store.since(rv as number);
-          if (past === "expired") {
+          // a version from the future comes from an earlier in-memory server: make the client relist
+          const future = (rv as number) > api.store.rv;
+          if (past === "expired" || future) {
             send("ERROR", {
               kind: "Status",
               apiVersion: "v1",
               metadata: {},
               status: "Failure",
-              message: `too old resource version: ${rvParam} (${api.store.oldest})`,
+              message: future
+                ? `too large resource version: ${rvParam}, current: ${api.store.rv}`
+                : `too old resource version: ${rvParam} (${api.store.oldest})`,
               reason: "Expired",
               code: 410,
             });

@@ -76,6 +76,15 @@ export class Store {
     f.close();
     await Deno.rename(tmp, this.#path);
     this.#file = await Deno.open(this.#path, { append: true, create: true });
+    // make the rename (and the log's directory entry) durable too
+    try {
+      const dir = await Deno.open(dataDir, { read: true });
+      try {
+        await dir.sync();
+      } finally {
+        dir.close();
+      }
+    } catch { /* platforms without directory fsync */ }
   }
 
   /** Closes the log file. */

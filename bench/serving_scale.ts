@@ -100,6 +100,11 @@ export async function runScale(n: number, timeoutMs: number): Promise<ScaleResul
     await Promise.race([done, new Promise((r) => setTimeout(r, timeoutMs))]);
     abort.abort();
     void watching; // ends when the API server closes its watches
+    if (Deno.env.get("BENCH_METRICS")) {
+      const lines = plane.manager.metrics.render().split("\n")
+        .filter((l) => /^\w*reconcile\w*total|work_?queue\w*(retries|adds)/.test(l));
+      console.error(lines.join("\n"));
+    }
     const lat = [...readyAt].map(([k, t]) => t - applied.get(k)!).sort((a, b) => a - b);
     const last = Math.max(start, ...readyAt.values());
     return {

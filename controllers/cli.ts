@@ -16,7 +16,6 @@ import {
 } from "../apis/mod.ts";
 import { type ApiServer, startApiServer } from "../apiserver/mod.ts";
 import {
-  type ControllerPlugin,
   HttpKubeClient,
   isAlreadyExists,
   type KubeClient,
@@ -28,7 +27,6 @@ import {
   contourProvider,
   createProviderRegistry,
   gatewayApiProvider,
-  ingressControllerPlugin,
   istioProvider,
   LOCAL_CLASS,
   localProvider,
@@ -195,12 +193,12 @@ export async function startLocalPlane(opts: LocalPlaneOptions = {}): Promise<Loc
       gateway = startGateway({ port: opts.gatewayPort, resolver: kubeEndpointResolver(client) });
       registry.register(localProvider(gateway));
     }
-    const extra: ControllerPlugin[] = [
-      ingressControllerPlugin({ registry }) as unknown as ControllerPlugin,
-    ];
     manager = new Manager({
       client,
-      plugins: servingPlugins({ resolveDigests: opts.resolveDigests ?? false, extra }),
+      plugins: servingPlugins({
+        resolveDigests: opts.resolveDigests ?? false,
+        ingressRegistry: registry,
+      }),
       configMaps: [...servingConfigMapSpecs(), ...networkingConfigMapSpecs()],
       systemNamespace: SYSTEM_NAMESPACE,
       leaderElection: false,
@@ -625,13 +623,9 @@ export async function controllerCommand(args: string[]): Promise<number> {
     context: opts.context,
     inCluster,
   });
-  const registry = createProviderRegistry([istioProvider(), contourProvider(), gatewayApiProvider()]);
   const manager = new Manager({
     client,
-    plugins: servingPlugins({
-      resolveDigests: true,
-      extra: [ingressControllerPlugin({ registry }) as unknown as ControllerPlugin],
-    }),
+    plugins: servingPlugins({ resolveDigests: true }),
     configMaps: [...servingConfigMapSpecs(), ...networkingConfigMapSpecs()],
     systemNamespace: SYSTEM_NAMESPACE,
     leaderElection: {

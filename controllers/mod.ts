@@ -5,6 +5,14 @@
  * @module
  */
 import type { ControllerPlugin, KubeObject } from "../runtime/mod.ts";
+import {
+  contourProvider,
+  createProviderRegistry,
+  gatewayApiProvider,
+  ingressControllerPlugin,
+  istioProvider,
+  type ProviderRegistry,
+} from "../networking/mod.ts";
 import { servicePlugin } from "./service/mod.ts";
 import { configurationPlugin } from "./configuration/mod.ts";
 import { createRevisionPlugin } from "./revision/mod.ts";
@@ -28,11 +36,24 @@ export { gcPlugin } from "./gc/mod.ts";
 export interface ServingPluginsOptions {
   /** Resolve image tags to digests (Knative's default: true; `dev`/`render`: false). */
   resolveDigests?: boolean;
-  /** Further plugins to run alongside (e.g. the generic ingress reconciler). */
+  /**
+   * Providers for the generic ingress reconciler (default: Istio, Contour and
+   * Gateway API); `false` leaves the Ingress to another controller.
+   */
+  ingressRegistry?: ProviderRegistry | false;
+  /** Further plugins to run alongside. */
   extra?: ControllerPlugin[];
 }
 
-/** Every serving controller plugin, in dependency order, plus `extra`. */
+/** The built-in cluster providers: Istio, Contour, Gateway API. */
+export function defaultProviderRegistry(): ProviderRegistry {
+  return createProviderRegistry([istioProvider(), contourProvider(), gatewayApiProvider()]);
+}
+
+/**
+ * Every serving controller plugin in dependency order, then the generic
+ * ingress reconciler, then `extra`.
+ */
 export function servingPlugins(opts: ServingPluginsOptions = {}): ControllerPlugin<KubeObject>[] {
   const plugins = [
     servicePlugin,
@@ -44,5 +65,11 @@ export function servingPlugins(opts: ServingPluginsOptions = {}): ControllerPlug
     labelerPlugin(),
     gcPlugin(),
   ] as unknown as ControllerPlugin<KubeObject>[];
+  const registry = opts.ingressRegistry === undefined
+    ? defaultProviderRegistry()
+    : opts.ingressRegistry;
+  if (registry) {
+    plugins.push(ingressControllerPlugin({ registry }) as unknown as ControllerPlugin<KubeObject>);
+  }
   return [...plugins, ...(opts.extra ?? [])];
 }

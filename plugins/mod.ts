@@ -25,7 +25,7 @@ export {
   WorkerRunner,
 } from "./runner.ts";
 export { WASI_ALLOWED, WASI_MODULE, WASI_PREVIEW1_FUNCTIONS } from "./wasi.ts";
-export { capMemory, type MemoryLimits, readMemories } from "./wasm_binary.ts";
+export { capMemory, type MemoryLimits, readMemories, withCustomSection } from "./wasm_binary.ts";
 export { type WasmIngressProvider, wasmProvider } from "./provider.ts";
 export {
   CONFIG_PLUGINS,

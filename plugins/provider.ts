@@ -18,6 +18,14 @@ import type { WasmPlugin } from "./host.ts";
 export interface WasmIngressProvider extends IngressProvider {
   /** The plugin behind it. */
   readonly plugin: WasmPlugin;
+  /** Renders through the plugin; throws `ProviderFailedError` on any failure. */
+  render(ingress: KubeObject, config: ProviderConfig): Promise<KubeObject[]>;
+  /** Derives status through the plugin; throws `ProviderFailedError` on any failure. */
+  status(
+    ingress: KubeObject,
+    observed: KubeObject[],
+    config: ProviderConfig,
+  ): Promise<ProviderStatus>;
   /** Stops the plugin's sandbox. */
   close(): void;
 }

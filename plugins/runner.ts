@@ -21,7 +21,7 @@ export interface RunnerOptions {
   memoryMaxPages: number;
   /** Deadline of one call in ms (Worker mode only). */
   timeoutMs: number;
-  /** Deadline for starting the sandbox (default 10 s + `timeoutMs`). */
+  /** Deadline for starting the sandbox (default 30 s + `timeoutMs`). */
   startTimeoutMs?: number;
   /** Plugin stdout/stderr lines. */
   log: WasiLogSink;
@@ -216,7 +216,7 @@ export class WorkerRunner implements PluginRunner {
     const run = async (): Promise<Uint8Array> => {
       if (this.#closed) throw new GuestError("worker", "runner closed", false);
       // Starting the sandbox (spawn, instantiate, `_initialize`) has its own deadline.
-      const startMs = this.#opts.startTimeoutMs ?? 10_000 + this.#opts.timeoutMs;
+      const startMs = this.#opts.startTimeoutMs ?? 30_000 + this.#opts.timeoutMs;
       let timer: ReturnType<typeof setTimeout> | undefined;
       try {
         await new Promise<void>((resolve, reject) => {

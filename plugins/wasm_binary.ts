@@ -184,3 +184,33 @@ export function capMemory(bytes: Uint8Array, maxPages: number): Uint8Array<Array
   out.set(tail, head.length + section.length);
   return out;
 }
+
+/**
+ * Returns a copy of the module with a custom section `name` holding
+ * `payload`; an existing section of that name is replaced.
+ */
+export function withCustomSection(
+  bytes: Uint8Array,
+  name: string,
+  payload: Uint8Array,
+): Uint8Array<ArrayBuffer> {
+  const parts: Uint8Array[] = [bytes.subarray(0, 8)];
+  for (const s of sections(bytes)) {
+    if (s.id === 0) {
+      const [len, p] = readU32(bytes, s.payload);
+      if (new TextDecoder().decode(bytes.subarray(p, p + len)) === name) continue;
+    }
+    parts.push(bytes.subarray(s.start, s.end));
+  }
+  const nameBytes = new TextEncoder().encode(name);
+  const body = [...encodeU32(nameBytes.length), ...nameBytes];
+  const size = body.length + payload.length;
+  parts.push(new Uint8Array([0, ...encodeU32(size), ...body]), payload);
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let off = 0;
+  for (const p of parts) {
+    out.set(p, off);
+    off += p.length;
+  }
+  return out;
+}

@@ -18,6 +18,7 @@ import type {
   EventRecorder,
   Logger,
   MappedWatch,
+  ReconcileContext,
   Reconciler,
   StoreView,
 } from "./plugin.ts";
@@ -31,6 +32,31 @@ import { WorkQueue } from "./work_queue.ts";
 export const NEW_OBSERVED_GEN_FAILURE = "NewObservedGenFailure";
 /** Message paired with {@link NEW_OBSERVED_GEN_FAILURE}. */
 export const NEW_OBSERVED_GEN_MESSAGE = "unsuccessfully observed a new generation";
+
+/**
+ * Default per-reconcile timeout: 2 minutes. controller-runtime makes its
+ * `ReconciliationTimeout` opt-in and Knative bounds only its slowest phase
+ * (30 s for a Revision's digest resolution); 2 minutes leaves room for such a
+ * phase plus several conflict-retried API calls, while a truly hung reconcile
+ * (a request that never answers) still ends up in per-key backoff instead of
+ * pinning its key forever. `0` disables the timeout.
+ */
+export const DEFAULT_RECONCILE_TIMEOUT_MS = 120_000;
+
+/** The transient error a reconcile that exceeded its timeout fails with. */
+export class ReconcileTimeoutError extends Error {
+  /** The key that timed out. */
+  readonly key: string;
+  /** The timeout that was exceeded, in ms. */
+  readonly timeoutMs: number;
+  /** Creates the error. */
+  constructor(key: string, timeoutMs: number) {
+    super(`reconcile of ${key} did not finish within ${timeoutMs} ms`);
+    this.name = "ReconcileTimeoutError";
+    this.key = key;
+    this.timeoutMs = timeoutMs;
+  }
+}
 
 /** What one pass of the shell decided. */
 export type ShellOutcome =
@@ -67,6 +93,14 @@ export interface ControllerOptions<T extends KubeObject = KubeObject> {
   isLeader?: () => boolean;
   /** Queue to use (default: a new one). */
   queue?: WorkQueue;
+  /**
+   * Per-reconcile timeout in ms (default {@link DEFAULT_RECONCILE_TIMEOUT_MS};
+   * 0 disables). A reconcile that exceeds it is a transient failure (per-key
+   * backoff), its `ReconcileContext.signal` aborts, and the shell writes
+   * nothing more for that pass. Its key stays held (never handed to another
+   * worker) until the abandoned promise settles.
+   */
+  reconcileTimeoutMs?: number;
 }
 
 /** True when `ref` names `gvk` (same group and kind; any version). */
@@ -90,6 +124,7 @@ export class Controller<T extends KubeObject = KubeObject> {
   #resync?: ReturnType<typeof setTimeout>;
   #reconcileSeq = 0;
   #activity = 0;
+  #abandoned = 0;
 
   /** Creates the controller and the plugin's reconciler. */
   constructor(opts: ControllerOptions<T>) {
@@ -201,11 +236,16 @@ export class Controller<T extends KubeObject = KubeObject> {
     for (;;) {
       const key = await this.queue.get();
       if (key === undefined) return;
+      let hung: Promise<void> | undefined;
       try {
-        const out = await this.reconcileKey(key);
-        this.#handleOutcome(key, out);
+        const run = await this.#runKey(key);
+        hung = run.hung;
+        this.#handleOutcome(key, run.out);
       } finally {
-        this.queue.done(key);
+        // A timed-out reconcile keeps its key until it settles, so the retry
+        // (held by the queue meanwhile) never runs beside it.
+        if (hung) hung.finally(() => this.queue.done(key));
+        else this.queue.done(key);
       }
     }
   }
@@ -231,8 +271,53 @@ export class Controller<T extends KubeObject = KubeObject> {
    * write and events. Never throws; the outcome says what the queue should do.
    */
   async reconcileKey(key: string): Promise<ShellOutcome> {
+    return (await this.#runKey(key)).out;
+  }
+
+  /** Keys whose timed-out reconcile has not settled yet. */
+  get abandoned(): number {
+    return this.#abandoned;
+  }
+
+  /**
+   * Runs the shell under the reconcile timeout. `hung`, when set, settles
+   * once the abandoned pass does; the key must stay held until then.
+   */
+  async #runKey(key: string): Promise<{ out: ShellOutcome; hung?: Promise<void> }> {
     const started = performance.now();
-    const out = await this.#reconcileKey(key);
+    const ac = new AbortController();
+    const inner = this.#reconcileKey(key, { signal: ac.signal });
+    const ms = this.#o.reconcileTimeoutMs ?? DEFAULT_RECONCILE_TIMEOUT_MS;
+    let out: ShellOutcome;
+    let hung: Promise<void> | undefined;
+    if (!(ms > 0)) {
+      out = await inner;
+    } else {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const t: { out?: ShellOutcome; error?: ReconcileTimeoutError } = {};
+      const deadline = new Promise<ShellOutcome>((resolve) => {
+        timer = setTimeout(() => {
+          t.error = new ReconcileTimeoutError(key, ms);
+          t.out = { kind: "error", error: t.error, permanent: false };
+          ac.abort(t.error);
+          resolve(t.out);
+        }, ms);
+      });
+      out = await Promise.race([inner, deadline]);
+      clearTimeout(timer);
+      if (t.error && out === t.out) {
+        this.#abandoned++;
+        hung = inner.then(() => {}, () => {}).finally(() => this.#abandoned--);
+        const log = this.#log.with({ key });
+        log.error("reconcile timed out; retrying with backoff once it settles", {
+          timeoutMs: ms,
+        });
+        const cached = this.#o.store.get(key) as T | undefined;
+        if (cached && !this.queue.shuttingDown) {
+          this.#o.recorder.event(cached, "Warning", "InternalError", errMessage(t.error));
+        }
+      }
+    }
     const result = out.kind === "error" ? (out.permanent ? "permanent" : "error") : out.kind;
     const m = this.#o.metrics;
     m?.reconcileTotal.inc({ controller: this.plugin.name, result });
@@ -241,10 +326,15 @@ export class Controller<T extends KubeObject = KubeObject> {
       { controller: this.plugin.name },
       (performance.now() - started) / 1000,
     );
-    return out;
+    return { out, hung };
   }
 
-  async #reconcileKey(key: string): Promise<ShellOutcome> {
+  async #reconcileKey(key: string, ctx: ReconcileContext): Promise<ShellOutcome> {
+    const abandoned = (): ShellOutcome => ({
+      kind: "error",
+      error: ctx.signal.reason,
+      permanent: false,
+    });
     const cached = this.#o.store.get(key) as T | undefined;
     if (!cached) return { kind: "done" };
     if (this.plugin.filter && !this.plugin.filter(cached)) return { kind: "skip" };
@@ -261,7 +351,8 @@ export class Controller<T extends KubeObject = KubeObject> {
       if (original.metadata.deletionTimestamp) {
         if (!fin || !original.metadata.finalizers?.includes(fin)) return { kind: "done" };
         const obj = deepCopy(original);
-        const res = this.reconciler.finalize ? await this.reconciler.finalize(obj) : undefined;
+        const res = this.reconciler.finalize ? await this.reconciler.finalize(obj, ctx) : undefined;
+        if (ctx.signal.aborted) return abandoned();
         if (res?.requeueAfter !== undefined) return { kind: "requeueAfter", ms: res.requeueAfter };
         await this.#patchFinalizers(
           original,
@@ -274,8 +365,10 @@ export class Controller<T extends KubeObject = KubeObject> {
           ...(original.metadata.finalizers ?? []),
           fin,
         ]);
+        if (ctx.signal.aborted) return abandoned();
       }
     } catch (e) {
+      if (ctx.signal.aborted) return abandoned();
       return this.#failed(original, e, log);
     }
 
@@ -292,9 +385,11 @@ export class Controller<T extends KubeObject = KubeObject> {
     }
     let outcome: ShellOutcome = { kind: "done" };
     try {
-      const res = await this.reconciler.reconcile(obj);
+      const res = await this.reconciler.reconcile(obj, ctx);
+      if (ctx.signal.aborted) return abandoned();
       if (res?.requeueAfter !== undefined) outcome = { kind: "requeueAfter", ms: res.requeueAfter };
     } catch (e) {
+      if (ctx.signal.aborted) return abandoned();
       outcome = { kind: "error", error: e, permanent: isPermanent(e) };
       if (isPermanent(e) && mgr) {
         mgr.markFalse(e.condition ?? this.#set!.happy, e.reason, e.message);

@@ -50,8 +50,15 @@ export interface Action {
   patch?: unknown;
 }
 
-/** What a reactor returns to handle a call; `undefined` passes it on. */
-export type ReactorResult = { error: Error } | { object: KubeObject } | undefined;
+/**
+ * What a reactor returns to handle a call; `undefined` passes it on.
+ * `{ hang: true }` makes the call never settle (a hung API request).
+ */
+export type ReactorResult =
+  | { error: Error }
+  | { object: KubeObject }
+  | { hang: true }
+  | undefined;
 
 /** A reactor: inspects an action and may answer or fail it. */
 export type Reactor = (action: Action) => ReactorResult;
@@ -217,6 +224,15 @@ export class FakeClient implements KubeClient {
       error: error ??
         new Error(`inducing failure for ${a.verb} ${actionResource(a)}`),
     }));
+  }
+
+  /**
+   * Makes every matching call hang (its promise never settles, as a request
+   * to an unresponsive API server) until the returned function is called;
+   * calls already hanging stay hung.
+   */
+  hang(verb: Verb | "*", resource: string): () => void {
+    return this.prependReactor(verb, resource, () => ({ hang: true }));
   }
 
   // ---- seeding and inspection ----
@@ -609,6 +625,7 @@ export class FakeClient implements KubeClient {
       const res = r.fn(action);
       if (!res) continue;
       if ("error" in res) return Promise.reject(res.error);
+      if ("hang" in res) return new Promise<R>(() => {});
       return Promise.resolve(structuredClone(res.object) as R);
     }
     try {

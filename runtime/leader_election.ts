@@ -6,7 +6,7 @@
  */
 import { sleep } from "./backoff.ts";
 import type { KubeClient } from "./client_api.ts";
-import { isAlreadyExists, isConflict, isNotFound } from "./errors.ts";
+import { isAlreadyExists, isConflict, isNotFound, timeout } from "./errors.ts";
 import { nullLogger } from "./logging.ts";
 import type { Logger } from "./plugin.ts";
 import type { KubeObject } from "./types.ts";
@@ -42,6 +42,13 @@ export interface LeaderElectorOptions {
   renewDeadlineMs?: number;
   /** Retry/renew period (default 2000). */
   retryPeriodMs?: number;
+  /**
+   * Deadline of each Lease get/create/update, in ms (default
+   * `max(renewDeadlineMs / 2, 1000)`, as controller-runtime): a hung API call
+   * is abandoned as a failed attempt so it cannot outlive the renew deadline.
+   * While leading, an attempt is also cut short at the renew deadline itself.
+   */
+  requestTimeoutMs?: number;
   /** Logger. */
   logger?: Logger;
   /** Called on becoming leader. */
@@ -54,11 +61,58 @@ function microTime(ms: number): string {
   return new Date(ms).toISOString().replace(/Z$/, "000Z");
 }
 
+/**
+ * Settles like `p`, or rejects with a `Timeout` error after `ms` or when
+ * `signal` aborts, whichever comes first. The timer is always cleared; a late
+ * result of `p` is ignored (and a late rejection swallowed).
+ */
+export function withDeadline<T>(
+  p: Promise<T>,
+  ms: number,
+  what: string,
+  signal?: AbortSignal,
+): Promise<T> {
+  p.catch(() => {});
+  return new Promise<T>((resolve, reject) => {
+    const fail = (why: string) => reject(timeout(`${what}: ${why}`));
+    if (signal?.aborted) return fail("aborted");
+    const onAbort = () => {
+      clearTimeout(timer);
+      fail("aborted");
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener("abort", onAbort);
+      fail(`no answer within ${Math.max(0, Math.round(ms))} ms`);
+    }, Math.max(0, ms));
+    signal?.addEventListener("abort", onAbort, { once: true });
+    p.then(
+      (v) => {
+        clearTimeout(timer);
+        signal?.removeEventListener("abort", onAbort);
+        resolve(v);
+      },
+      (e) => {
+        clearTimeout(timer);
+        signal?.removeEventListener("abort", onAbort);
+        reject(e);
+      },
+    );
+  });
+}
+
 /** Runs the election loop. */
 export class LeaderElector {
   readonly #o:
-    & Required<Omit<LeaderElectorOptions, "onStartedLeading" | "onStoppedLeading" | "logger">>
+    & Required<
+      Omit<
+        LeaderElectorOptions,
+        "onStartedLeading" | "onStoppedLeading" | "logger" | "requestTimeoutMs"
+      >
+    >
     & LeaderElectorOptions;
+  readonly #requestTimeoutMs: number;
+  /** While leading: the time by which a renewal must succeed. */
+  #renewBy?: number;
   readonly #stop = new AbortController();
   #leader = false;
   #observed?: LeaseSpec;
@@ -74,6 +128,8 @@ export class LeaderElector {
       retryPeriodMs: 2_000,
       ...opts,
     };
+    this.#requestTimeoutMs = opts.requestTimeoutMs ??
+      Math.max(this.#o.renewDeadlineMs / 2, 1_000);
   }
 
   /** True while this replica holds the lease. */
@@ -117,20 +173,29 @@ export class LeaderElector {
       this.#log.info("became leader", { identity: this.#o.identity });
       for (const w of this.#waiters.splice(0)) w();
       this.#o.onStartedLeading?.();
-      let lastRenew = Date.now();
+      this.#renewBy = Date.now() + this.#o.renewDeadlineMs;
       while (!stop.aborted) {
-        await sleep(this.#o.retryPeriodMs, stop);
+        await sleep(Math.min(this.#o.retryPeriodMs, this.#renewBy - Date.now()), stop);
         if (stop.aborted) return;
         if (await this.tryAcquireOrRenew()) {
-          lastRenew = Date.now();
-        } else if (Date.now() - lastRenew >= this.#o.renewDeadlineMs) {
+          this.#renewBy = Date.now() + this.#o.renewDeadlineMs;
+        } else if (Date.now() >= this.#renewBy) {
+          this.#renewBy = undefined;
           this.#leader = false;
           this.#log.error("leader election lost", { identity: this.#o.identity });
           this.#o.onStoppedLeading?.();
           break;
         }
       }
+      this.#renewBy = undefined;
     }
+  }
+
+  /** Bounds one Lease call by the request timeout and, while leading, the renew deadline. */
+  #call<T>(p: Promise<T>, what: string): Promise<T> {
+    let ms = this.#requestTimeoutMs;
+    if (this.#renewBy !== undefined) ms = Math.min(ms, this.#renewBy - Date.now());
+    return withDeadline(p, ms, `${what} lease ${this.#o.leaseName}`, this.#stop.signal);
   }
 
   /** One acquire-or-renew attempt; true when this replica holds the lease afterwards. */
@@ -145,7 +210,7 @@ export class LeaderElector {
     const durationS = Math.ceil(this.#o.leaseDurationMs / 1000);
     let lease: KubeObject;
     try {
-      lease = await this.#o.client.get(ref);
+      lease = await this.#call(this.#o.client.get(ref), "get");
     } catch (e) {
       if (!isNotFound(e)) {
         this.#log.warn("cannot read lease", { error: e });
@@ -159,12 +224,15 @@ export class LeaderElector {
         leaseTransitions: 0,
       };
       try {
-        await this.#o.client.create({
-          apiVersion: ref.apiVersion,
-          kind: ref.kind,
-          metadata: { name: ref.name, namespace: ref.namespace },
-          spec,
-        });
+        await this.#call(
+          this.#o.client.create({
+            apiVersion: ref.apiVersion,
+            kind: ref.kind,
+            metadata: { name: ref.name, namespace: ref.namespace },
+            spec,
+          }),
+          "create",
+        );
       } catch (e2) {
         if (!isAlreadyExists(e2)) this.#log.warn("cannot create lease", { error: e2 });
         return false;
@@ -190,7 +258,7 @@ export class LeaderElector {
       leaseTransitions: mine ? (spec.leaseTransitions ?? 0) : (spec.leaseTransitions ?? 0) + 1,
     };
     try {
-      await this.#o.client.update({ ...lease, spec: next });
+      await this.#call(this.#o.client.update({ ...lease, spec: next }), "update");
     } catch (e) {
       if (!isConflict(e)) this.#log.warn("cannot update lease", { error: e });
       return false;
@@ -208,18 +276,24 @@ export class LeaderElector {
       name: this.#o.leaseName,
     };
     try {
-      const lease = await this.#o.client.get(ref);
+      const ms = this.#requestTimeoutMs;
+      const what = `release lease ${this.#o.leaseName}`;
+      const lease = await withDeadline(this.#o.client.get(ref), ms, what);
       const spec = (lease.spec ?? {}) as LeaseSpec;
       if (spec.holderIdentity !== this.#o.identity) return;
-      await this.#o.client.update({
-        ...lease,
-        spec: {
-          ...spec,
-          holderIdentity: "",
-          leaseDurationSeconds: 1,
-          renewTime: microTime(Date.now()),
-        },
-      });
+      await withDeadline(
+        this.#o.client.update({
+          ...lease,
+          spec: {
+            ...spec,
+            holderIdentity: "",
+            leaseDurationSeconds: 1,
+            renewTime: microTime(Date.now()),
+          },
+        }),
+        ms,
+        what,
+      );
       this.#log.info("released lease", { identity: this.#o.identity });
     } catch (e) {
       this.#log.warn("cannot release lease", { error: e });

@@ -31,6 +31,8 @@ export interface LeaderElectionConfig {
   renewDeadlineMs?: number;
   /** Retry period (default 2000). */
   retryPeriodMs?: number;
+  /** Deadline of each Lease API call (default `max(renewDeadlineMs / 2, 1000)`). */
+  requestTimeoutMs?: number;
 }
 
 /** Options for {@link Manager}. */
@@ -61,6 +63,18 @@ export interface ManagerOptions {
   watchIdleTimeoutMs?: number;
   /** Called when leadership is lost. */
   onLeadershipLost?: () => void;
+  /**
+   * Per-reconcile timeout in ms for every controller (default
+   * `DEFAULT_RECONCILE_TIMEOUT_MS`, 2 min; 0 disables). See
+   * `ControllerOptions.reconcileTimeoutMs`.
+   */
+  reconcileTimeoutMs?: number;
+  /**
+   * Periodic full relist of every watch, in ms, as a safety net against missed
+   * events (default `DEFAULT_RELIST_INTERVAL_MS`, 10 min, jittered by up to
+   * 10 %; 0 disables). See `WatcherOptions.relistIntervalMs`.
+   */
+  relistIntervalMs?: number;
 }
 
 /** Liveness/readiness probes. */
@@ -121,6 +135,7 @@ export class Manager {
         logger: this.#log,
         metrics: this.metrics,
         idleTimeoutMs: opts.watchIdleTimeoutMs,
+        relistIntervalMs: opts.relistIntervalMs,
         handler: {
           onAdd: (cm) =>
             names.has(cm.metadata.name!) && this.#configChanged(this.config.update(cm)),
@@ -142,6 +157,7 @@ export class Manager {
         leaseDurationMs: le.leaseDurationMs,
         renewDeadlineMs: le.renewDeadlineMs,
         retryPeriodMs: le.retryPeriodMs,
+        requestTimeoutMs: le.requestTimeoutMs,
         logger: this.#log,
         onStartedLeading: () => {
           for (const c of this.controllers.values()) c.enqueueAll();
@@ -174,6 +190,7 @@ export class Manager {
         workers: opts.workers,
         resyncMs: opts.resyncMs ?? 36_000_000,
         isLeader: () => this.isLeader,
+        reconcileTimeoutMs: opts.reconcileTimeoutMs,
       });
       this.controllers.set(p.name, c);
       this.#watchers.get(storeKey(p.resource))!.addHandler(c.primaryHandler());
@@ -225,6 +242,7 @@ export class Manager {
         logger: this.#log,
         metrics: this.metrics,
         idleTimeoutMs: this.#o.watchIdleTimeoutMs,
+        relistIntervalMs: this.#o.relistIntervalMs,
       }),
     );
   }

@@ -69,12 +69,22 @@ export interface ConfigSource {
   get<T>(name: string): T;
 }
 
+/** Per-call context the shell passes to `reconcile` and `finalize`. */
+export interface ReconcileContext {
+  /**
+   * Aborts when the reconcile exceeded its timeout (the shell has already
+   * given up on it and will write nothing for this pass) or the controller is
+   * shutting down. Pass it to long calls and stop early when it fires.
+   */
+  signal: AbortSignal;
+}
+
 /** The reconcile and finalize functions a plugin creates. */
 export interface Reconciler<T extends KubeObject = KubeObject> {
   /** Brings the world in line with `obj` (a deep copy; mutate its status freely). */
-  reconcile(obj: T): Promise<ReconcileResult | void>;
+  reconcile(obj: T, ctx?: ReconcileContext): Promise<ReconcileResult | void>;
   /** Cleans up external state before the finalizer is removed. */
-  finalize?(obj: T): Promise<ReconcileResult | void>;
+  finalize?(obj: T, ctx?: ReconcileContext): Promise<ReconcileResult | void>;
 }
 
 /** A secondary watch that maps events of another kind to keys of the primary kind. */

@@ -3,7 +3,8 @@
  * resourceVersion with bookmarks; resume from the last seen version on a
  * normal end; on 410 Gone relist and replace the cache whole (emitting the
  * right add/update/delete); reopen a silent stream after an idle timeout;
- * capped, jittered backoff on errors; 401/403 logged loudly.
+ * capped, jittered backoff on errors; 401/403 logged loudly; a periodic
+ * full relist (jittered) as a safety net against silently missed events.
  * @module
  */
 import { Backoff, sleep } from "./backoff.ts";
@@ -27,6 +28,12 @@ export interface WatchHandler<T extends KubeObject = KubeObject> {
   /** A list was applied (first sync and every relist). */
   onSync?(): void;
 }
+
+/**
+ * Default interval of the periodic safety-net relist: 10 minutes (Pepr's
+ * `relistIntervalSec` default of 600 s), jittered by up to 10 %.
+ */
+export const DEFAULT_RELIST_INTERVAL_MS = 600_000;
 
 /** Options for {@link Watcher}. */
 export interface WatcherOptions<T extends KubeObject = KubeObject> {
@@ -58,6 +65,18 @@ export interface WatcherOptions<T extends KubeObject = KubeObject> {
   backoff?: Backoff;
   /** Transforms objects before caching (default: drops managedFields). */
   transform?: (obj: T) => T;
+  /**
+   * Relist everything this long after the last list, even if the watch looks
+   * healthy (default {@link DEFAULT_RELIST_INTERVAL_MS}; 0 disables). The
+   * open watch is closed, the list replaces the cache whole (emitting
+   * add/update/delete for what changed, exactly as after a 410), and the watch
+   * resumes from the new list's resourceVersion.
+   */
+  relistIntervalMs?: number;
+  /** Fraction of `relistIntervalMs` added at random on top, 0..1 (default 0.1). */
+  relistJitter?: number;
+  /** Random source in [0,1) for the relist jitter (tests replace it). */
+  random?: () => number;
 }
 
 /** Runs list+watch into a store. */
@@ -72,6 +91,8 @@ export class Watcher<T extends KubeObject = KubeObject> {
   #running?: Promise<void>;
   #restarts = 0;
   #events = 0;
+  #relists = 0;
+  #nextRelistAt = Infinity;
 
   /** Creates a watcher (call `start`). */
   constructor(opts: WatcherOptions<T>) {
@@ -95,6 +116,14 @@ export class Watcher<T extends KubeObject = KubeObject> {
   /** Times the watch was reopened for any reason other than a normal end. */
   get restarts(): number {
     return this.#restarts;
+  }
+  /** Periodic safety-net relists done (not counted in `restarts`). */
+  get relists(): number {
+    return this.#relists;
+  }
+  /** When the next periodic relist is due (epoch ms; Infinity when disabled). */
+  get nextRelistAt(): number {
+    return this.#nextRelistAt;
   }
   /** Watch events handled. */
   get events(): number {
@@ -140,6 +169,12 @@ export class Watcher<T extends KubeObject = KubeObject> {
     while (!stop.aborted) {
       try {
         if (this.#rv === undefined) await this.#relist();
+        else if (Date.now() >= this.#nextRelistAt) {
+          this.#relists++;
+          this.#o.metrics?.watchRestarts.inc({ resource: this.#ref.kind, reason: "relist" });
+          this.#log.debug("periodic relist", { resourceVersion: this.#rv });
+          await this.#relist();
+        }
         if (stop.aborted) break;
         const idle = await this.#watchOnce();
         if (idle && !stop.aborted) {
@@ -201,6 +236,10 @@ export class Watcher<T extends KubeObject = KubeObject> {
     const diff = this.#o.store.replace(items.map((o) => this.#prepare(o)));
     this.#rv = rv;
     this.#backoff.reset();
+    const every = this.#o.relistIntervalMs ?? DEFAULT_RELIST_INTERVAL_MS;
+    this.#nextRelistAt = every > 0
+      ? Date.now() + every * (1 + (this.#o.relistJitter ?? 0.1) * (this.#o.random ?? Math.random)())
+      : Infinity;
     for (const o of diff.added) this.#emit("onAdd", o);
     for (const [old, o] of diff.updated) this.#emit("onUpdate", old, o);
     for (const o of diff.deleted) this.#emit("onDelete", o);
@@ -211,7 +250,11 @@ export class Watcher<T extends KubeObject = KubeObject> {
   /** Runs one watch; returns true when it was abandoned as idle. */
   async #watchOnce(): Promise<boolean> {
     const idle = new AbortController();
-    const signal = AbortSignal.any([this.#stop.signal, idle.signal]);
+    const due = new AbortController();
+    const signal = AbortSignal.any([this.#stop.signal, idle.signal, due.signal]);
+    const relistTimer = Number.isFinite(this.#nextRelistAt)
+      ? setTimeout(() => due.abort(), Math.max(0, this.#nextRelistAt - Date.now()))
+      : undefined;
     const timeoutSeconds = this.#o.timeoutSeconds ?? 290;
     const idleMs = this.#o.idleTimeoutMs ?? (timeoutSeconds + 5) * 1000;
     let timer: ReturnType<typeof setTimeout> | undefined;
@@ -235,11 +278,12 @@ export class Watcher<T extends KubeObject = KubeObject> {
         if (signal.aborted) break;
       }
     } catch (e) {
-      if (!idle.signal.aborted || this.#stop.signal.aborted) throw e;
+      if (!(idle.signal.aborted || due.signal.aborted) || this.#stop.signal.aborted) throw e;
     } finally {
       clearTimeout(timer);
+      clearTimeout(relistTimer);
     }
-    return idle.signal.aborted;
+    return idle.signal.aborted && !due.signal.aborted;
   }
 
   #handle(ev: WatchEvent<T>): void {

@@ -40,7 +40,8 @@ export async function collect(deps: ReconcilerDeps, config: Configuration): Prom
   const names = revisionsToCollect(
     cfg,
     config,
-    store.list(ns) as readonly Revision[],
+    store.byIndex("label:serving.knative.dev/configuration", config.metadata.name ?? "")
+      .filter((r) => r.metadata.namespace === ns) as unknown as readonly Revision[],
     deps.now().getTime(),
   );
   for (const name of names) {

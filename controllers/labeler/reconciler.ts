@@ -10,7 +10,7 @@
 import type { Configuration, Revision, Route } from "../../apis/mod.ts";
 import { ROUTING_STATE_LABEL, RoutingState, SERVING_V1 } from "../../apis/mod.ts";
 import type { ControllerPlugin, KubeObject, ReconcilerDeps, StoreView } from "../../runtime/mod.ts";
-import { isNotFound } from "../../runtime/mod.ts";
+import { isNotFound, objectKey } from "../../runtime/mod.ts";
 import { Tracker } from "../route/tracker.ts";
 import { listedRoutes, metadataPatch, referencedBy } from "./resources.ts";
 
@@ -58,22 +58,34 @@ export function labelerPlugin(opts: { tracker?: Tracker } = {}): ControllerPlugi
     ],
     finalizer: LABELER_FINALIZER,
     filter: settled,
-    create: (deps) => ({
-      reconcile: (route) => syncRoutingMeta(deps, tracker, route),
-      finalize: async (route) => {
-        await clearNotListed(deps, route, "Revision", new Set());
-        await clearNotListed(deps, route, "Configuration", new Set());
-        tracker.forget(route);
-      },
-    }),
+    create: (deps) => {
+      const memory: LabelerMemory = new Map();
+      return {
+        reconcile: (route) => syncRoutingMeta(deps, tracker, route, memory),
+        finalize: async (route) => {
+          await clearNotListed(deps, route, "Revision", new Set());
+          await clearNotListed(deps, route, "Configuration", new Set());
+          tracker.forget(route);
+          memory.delete(objectKey(route));
+        },
+      };
+    },
   };
 }
+
+/**
+ * What the labeler last marked per Route (`namespace/name`), so releasing
+ * checks only those instead of scanning every object; a Route seen for the
+ * first time is scanned in full.
+ */
+export type LabelerMemory = Map<string, { Revision: Set<string>; Configuration: Set<string> }>;
 
 /** One labeler pass over a Route. */
 export async function syncRoutingMeta(
   deps: ReconcilerDeps,
   tracker: Tracker,
   route: Route,
+  memory: LabelerMemory = new Map(),
 ): Promise<void> {
   const ns = route.metadata.namespace ?? "";
   const revs = store(deps, "Revision"), cfgs = store(deps, "Configuration");
@@ -83,12 +95,22 @@ export async function syncRoutingMeta(
   });
   tracker.track(route, ref.tracked);
   const st = readyStatus(route);
-  if (st === "True" || st === "False") {
-    await clearNotListed(deps, route, "Revision", ref.revisions);
-    await clearNotListed(deps, route, "Configuration", ref.configurations);
+  const key = objectKey(route);
+  const prev = memory.get(key);
+  const settledNow = st === "True" || st === "False";
+  if (settledNow) {
+    await clearNotListed(deps, route, "Revision", ref.revisions, prev?.Revision);
+    await clearNotListed(deps, route, "Configuration", ref.configurations, prev?.Configuration);
   }
   for (const name of ref.revisions) await setMeta(deps, route, "Revision", name, false);
   for (const name of ref.configurations) await setMeta(deps, route, "Configuration", name, false);
+  memory.set(key, {
+    Revision: new Set([...(settledNow ? [] : prev?.Revision ?? []), ...ref.revisions]),
+    Configuration: new Set([
+      ...(settledNow ? [] : prev?.Configuration ?? []),
+      ...ref.configurations,
+    ]),
+  });
 }
 
 async function clearNotListed(
@@ -96,10 +118,15 @@ async function clearNotListed(
   route: Route,
   kind: Kind,
   keep: Set<string>,
+  candidates?: Set<string>,
 ): Promise<void> {
   const ns = route.metadata.namespace ?? "";
   const name = route.metadata.name ?? "";
-  for (const obj of store(deps, kind).list(ns)) {
+  const s = store(deps, kind);
+  const objs = candidates
+    ? [...candidates].map((n) => s.get(`${ns}/${n}`)).filter((o) => o !== undefined)
+    : s.list(ns);
+  for (const obj of objs) {
     if (kind === "Revision" && obj.metadata.labels?.[ROUTING_STATE_LABEL] !== RoutingState.Active) {
       continue;
     }

@@ -209,9 +209,7 @@ function resolveTraffic(
 
   let visibility: Map<string, IngressVisibility>;
   try {
-    const placeholders = storeOf(deps, GVK.service).list(ns).filter((s) =>
-      s.metadata.labels?.[ROUTE_LABEL] === route.metadata.name
-    );
+    const placeholders = routeServices(deps, route);
     visibility = resolveVisibility(cfg, route, placeholders as KubeObject[]);
     route.status!.url = routeStatusURL(cfg, route, visibility);
   } catch (e) {
@@ -285,9 +283,8 @@ async function reconcilePlaceholderServices(
     out.push({ service: svc, endpoints: ep, tag });
   }
   const active = new Set(out.map((p) => p.service.metadata.name));
-  for (const s of svcStore.list(ns)) {
-    if (s.metadata.labels?.[ROUTE_LABEL] !== route.metadata.name) continue;
-    if (active.has(s.metadata.name) || !isControlledBy(s as KubeObject, route)) continue;
+  for (const s of routeServices(deps, route)) {
+    if (active.has(s.metadata.name) || !isControlledBy(s, route)) continue;
     await deleteIgnoringNotFound(deps, { ...GVK.service, namespace: ns, name: s.metadata.name });
     if (epStore.get(`${ns}/${s.metadata.name}`)) {
       await deleteIgnoringNotFound(deps, {
@@ -320,6 +317,13 @@ async function createOrGetStale<T extends KubeObject>(
     });
     return { obj: live, created: false };
   }
+}
+
+/** The k8s Services labelled with this Route (`serving.knative.dev/route`), via the label index. */
+function routeServices(deps: ReconcilerDeps, route: Route): KubeObject[] {
+  const ns = route.metadata.namespace;
+  return storeOf(deps, GVK.service).byIndex(`label:${ROUTE_LABEL}`, route.metadata.name ?? "")
+    .filter((s) => s.metadata.namespace === ns) as KubeObject[];
 }
 
 async function deleteIgnoringNotFound(

@@ -169,7 +169,11 @@ Deno.test("custom resources", async (t) => {
       });
       assert.equal(r.body.kind, "Table");
       const names = r.body.columnDefinitions.map((c: { name: string }) => c.name);
-      assert.deepEqual(names, ["Name", "Size", "Ready"], "no Age column when printer columns are set");
+      assert.deepEqual(
+        names,
+        ["Name", "Size", "Ready"],
+        "no Age column when printer columns are set",
+      );
       const row = r.body.rows.find((x: { cells: unknown[] }) => x.cells[0] === "one");
       assert.equal(row.cells[1], 3);
       assert.equal(row.cells[2], "True");

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import type { AdmissionHook, AdmissionRequest } from "../../runtime/mod.ts";
 import { startApiServer } from "../../apiserver/mod.ts";
 import { eventually, openTarget } from "./target.ts";
+import { widgetCrd } from "./fixtures.ts";
 
 const local = !Deno.env.get("DENATIVE_TEST_KUBECONFIG");
 
@@ -356,6 +357,38 @@ Deno.test({
       }
     });
 
+    await t.step('token "" (in-memory render) serves plain HTTP without auth', async () => {
+      const s = await startApiServer({ port: 0, token: "", simulateWorkloads: false });
+      try {
+        assert.match(s.url, /^http:\/\/127\.0\.0\.1:\d+$/);
+        assert.equal(s.caCert, undefined);
+        const r = await fetch(`${s.url}/api/v1/namespaces/default`);
+        assert.equal(r.status, 200);
+        assert.equal((await r.json()).metadata.name, "default");
+      } finally {
+        await s.close();
+      }
+    });
+
+    await t.step("crds given at start are served at once", async () => {
+      const tg = await openTarget({
+        crds: [widgetCrd("start.example.com")],
+        simulateWorkloads: false,
+      });
+      try {
+        const r = await tg.req("POST", "/apis/start.example.com/v1/namespaces/default/widgets", {
+          apiVersion: "start.example.com/v1",
+          kind: "Widget",
+          metadata: { name: "w" },
+          spec: { size: 1 },
+        });
+        assert.equal(r.status, 201, JSON.stringify(r.body));
+        assert.equal(r.body.spec.color, "blue");
+      } finally {
+        await tg.close();
+      }
+    });
+
     await t.step("writeKubeconfig writes server, CA and token with mode 0600", async () => {
       const s = await startApiServer({ port: 0, simulateWorkloads: false });
       const dir = await Deno.makeTempDir();
@@ -578,7 +611,7 @@ Deno.test({
             const r = (await tg.req("GET", `${base}/bad`)).body;
             const p = r.status?.conditions?.find((c: { type: string }) => c.type === "Progressing");
             return p?.status === "False" ? r : undefined;
-          }, 5000);
+          }, 20_000);
           const p = d.status.conditions.find((c: { type: string }) => c.type === "Progressing");
           assert.equal(p.reason, "ProgressDeadlineExceeded");
           assert.match(p.message, /^ReplicaSet "bad-[a-z0-9]+" has timed out progressing\.$/);

@@ -158,7 +158,7 @@ export async function openTarget(opts: ApiServerOptions = {}): Promise<Target> {
 /** Polls `fn` until it returns a truthy value or the deadline passes. */
 export async function eventually<T>(
   fn: () => Promise<T | undefined | false>,
-  timeoutMs = 5000,
+  timeoutMs = 20_000,
 ): Promise<T> {
   const end = Date.now() + timeoutMs;
   let last: unknown;
@@ -175,7 +175,7 @@ export async function eventually<T>(
 }
 
 /** Reads newline-delimited watch events from a response until `n` arrive or `ms` pass. */
-export async function readEvents(res: Response, n: number, ms = 3000): Promise<Any[]> {
+export async function readEvents(res: Response, n: number, ms = 10_000): Promise<Any[]> {
   const reader = res.body!.getReader();
   const dec = new TextDecoder();
   const out: Any[] = [];

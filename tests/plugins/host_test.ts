@@ -9,6 +9,7 @@ import {
   readMemories,
   sha256Hex,
   wasmProvider,
+  withCustomSection,
 } from "../../plugins/mod.ts";
 import { fixturePlugin, I32, responseWith, testManifest } from "./wasm_builder.ts";
 
@@ -128,6 +129,22 @@ Deno.test("refusals at load time", async (t) => {
       }],
     });
     await refused(bytes, "imports", /wasi_snapshot_preview1\.sock_open/);
+  });
+  await t.step("custom section and describe disagree", async () => {
+    const bytes = fixturePlugin({
+      manifest: testManifest(),
+      sectionManifest: testManifest({ version: "2.0.0" }),
+      response: responseWith([]),
+    });
+    await refused(
+      bytes,
+      "manifest",
+      /custom section says fixture@2\.0\.0, describe says fixture@1\.0\.0/,
+    );
+  });
+  await t.step("a malformed manifest", async () => {
+    await refused(good({ provides: [] }), "manifest", /provides must list at least one kind/);
+    await refused(good({ name: "Bad_Name" }), "manifest", /not a DNS-1123 label/);
   });
   await t.step("host too old", async () => {
     await refused(good({ minHostVersion: "9.0.0" }), "host-version", /needs host >= 9\.0\.0/);
@@ -357,6 +374,27 @@ Deno.test("plugin stdout goes to the logger", async () => {
   }
 });
 
+Deno.test("the denative:host/v1 log import reaches the logger", async () => {
+  const logs = new MemoryLogger();
+  const bytes = fixturePlugin({
+    manifest: testManifest(),
+    behaviour: "host-log",
+    response: responseWith([]),
+  });
+  const insp = await inspectPlugin(bytes, { mode: "in-process" });
+  assert.ok(insp.ok, JSON.stringify(insp.checks));
+  const plugin = await loadPlugin(bytes, { mode: "in-process", logger: logs });
+  try {
+    await plugin.render(INGRESS);
+    assert.ok(
+      logs.records.some((r) => r.msg === "hello" && r.level === "warn"),
+      JSON.stringify(logs.records),
+    );
+  } finally {
+    plugin.close();
+  }
+});
+
 Deno.test("the provider adapter turns failures into ProviderFailedError", async () => {
   const plugin = await loadPlugin(
     fixturePlugin({ manifest: testManifest(), response: "garbage" }),
@@ -390,6 +428,21 @@ Deno.test("default status: ready once every rendered object is observed", async 
   } finally {
     provider.close();
   }
+});
+
+Deno.test("withCustomSection embeds (and replaces) the manifest section", async () => {
+  const bytes = fixturePlugin({
+    manifest: testManifest(),
+    noCustomSection: true,
+    response: responseWith([]),
+  });
+  const payload = new TextEncoder().encode(JSON.stringify(testManifest()));
+  const once = withCustomSection(bytes, "denative.manifest", payload);
+  const twice = withCustomSection(once, "denative.manifest", payload);
+  assert.equal(twice.length, once.length);
+  const insp = await inspectPlugin(twice, { mode: "in-process" });
+  assert.ok(insp.ok, JSON.stringify(insp.checks));
+  assert.equal(insp.manifestSource, "custom-section");
 });
 
 Deno.test("capMemory rewrites the memory maximum", () => {

@@ -156,7 +156,8 @@ export type Behaviour =
   | "grow"
   | "trap-if-long"
   | "exit"
-  | "hello";
+  | "hello"
+  | "host-log";
 
 /** Options for {@link fixturePlugin}. */
 export interface FixtureOptions {
@@ -164,6 +165,8 @@ export interface FixtureOptions {
   manifest: unknown;
   /** Omit the custom section (describe only). */
   noCustomSection?: boolean;
+  /** A different manifest for the custom section than describe returns. */
+  sectionManifest?: unknown;
   /** What transform returns (raw string). */
   response?: string;
   /** Transform behaviour (default `respond`). */
@@ -204,6 +207,15 @@ export function fixturePlugin(o: FixtureOptions): Uint8Array<ArrayBuffer> {
       name: "fd_write",
       params: [I32, I32, I32, I32],
       results: [I32],
+    }) - 1;
+  }
+  let hostLog = -1;
+  if (o.behaviour === "host-log") {
+    hostLog = imports.push({
+      module: "denative:host/v1",
+      name: "log",
+      params: [I32, I32, I32],
+      results: [],
     }) - 1;
   }
   let transform: number[];
@@ -247,6 +259,10 @@ export function fixturePlugin(o: FixtureOptions): Uint8Array<ArrayBuffer> {
     case "exit":
       transform = [0x41, 0x03, 0x10, ...uleb(procExit), ...ret];
       break;
+    case "host-log":
+      // log(level 2, "hello", 5)
+      transform = [0x41, 0x02, 0x41, ...sleb(HELLO_AT), 0x41, 0x05, 0x10, ...uleb(hostLog), ...ret];
+      break;
     case "hello":
       transform = [
         0x41,
@@ -289,7 +305,12 @@ export function fixturePlugin(o: FixtureOptions): Uint8Array<ArrayBuffer> {
       { offset: IOVEC_AT, bytes: iovec },
       { offset: HELLO_AT, bytes: enc.encode("hello\n") },
     ],
-    custom: o.noCustomSection ? [] : [{ name: "denative.manifest", bytes: manifest }],
+    custom: o.noCustomSection ? [] : [{
+      name: "denative.manifest",
+      bytes: o.sectionManifest === undefined
+        ? manifest
+        : enc.encode(JSON.stringify(o.sectionManifest)),
+    }],
   });
 }
 

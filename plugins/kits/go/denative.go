@@ -90,8 +90,8 @@ type IngressTLS struct {
 
 // IngressRule is one rule.
 type IngressRule struct {
-	Hosts      []string        `json:"hosts,omitempty"`
-	Visibility string          `json:"visibility,omitempty"`
+	Hosts      []string         `json:"hosts,omitempty"`
+	Visibility string           `json:"visibility,omitempty"`
 	HTTP       *HTTPIngressRule `json:"http,omitempty"`
 }
 

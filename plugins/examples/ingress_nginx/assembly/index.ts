@@ -4,7 +4,12 @@
 // ingress-nginx: one Ingress per rule and path pointing at the largest split,
 // and for a weighted split a second "canary" Ingress with the annotations
 // nginx.ingress.kubernetes.io/canary and canary-weight.
-import { JSONValue, register, Request, Response } from "../../../kits/assemblyscript/assembly/index";
+import {
+  JSONValue,
+  register,
+  Request,
+  Response,
+} from "../../../kits/assemblyscript/assembly/index";
 export {
   denative_abi_v1,
   denative_alloc,
@@ -39,7 +44,12 @@ const MANIFEST = `{
 }`;
 
 class Split {
-  constructor(public name: string, public port: JSONValue, public percent: f64, public headers: JSONValue) {}
+  constructor(
+    public name: string,
+    public port: JSONValue,
+    public percent: f64,
+    public headers: JSONValue,
+  ) {}
 }
 
 function strMap(v: JSONValue): JSONValue {
@@ -61,10 +71,14 @@ function backend(s: Split): JSONValue {
 function snippet(pathHeaders: JSONValue, split: Split): string {
   let out = "";
   const all = JSONValue.obj();
-  for (let i = 0; i < pathHeaders.keys.length; i++) all.set(pathHeaders.keys[i], pathHeaders.items[i]);
-  for (let i = 0; i < split.headers.keys.length; i++) all.set(split.headers.keys[i], split.headers.items[i]);
+  for (let i = 0; i < pathHeaders.keys.length; i++) {
+    all.set(pathHeaders.keys[i], pathHeaders.items[i]);
+  }
+  for (let i = 0; i < split.headers.keys.length; i++) {
+    all.set(split.headers.keys[i], split.headers.items[i]);
+  }
   for (let i = 0; i < all.keys.length; i++) {
-    out += "proxy_set_header " + all.keys[i] + " \"" + all.items[i].asString() + "\";\n";
+    out += "proxy_set_header " + all.keys[i] + ' "' + all.items[i].asString() + '";\n';
   }
   return out;
 }
@@ -128,7 +142,10 @@ function render(req: Request): Response {
     const t = tlsIn.at(i);
     const sns = t.get("secretNamespace").asString(ns);
     if (sns != ns && sns != "") {
-      res.warn("TLS secret " + sns + "/" + t.get("secretName").asString() + " is in another namespace; skipped");
+      res.warn(
+        "TLS secret " + sns + "/" + t.get("secretName").asString() +
+          " is in another namespace; skipped",
+      );
       continue;
     }
     tls.push(JSONValue.obj().set("hosts", t.get("hosts")).set("secretName", t.get("secretName")));
@@ -140,7 +157,10 @@ function render(req: Request): Response {
     const rule = rules.at(r);
     const local = rule.get("visibility").asString("ExternalIP") == "ClusterLocal";
     if (local && localClass.length == 0) {
-      res.warn("rule " + r.toString() + " is ClusterLocal and no localIngressClassName is configured; skipped");
+      res.warn(
+        "rule " + r.toString() +
+          " is ClusterLocal and no localIngressClassName is configured; skipped",
+      );
       continue;
     }
     const cls = local ? localClass : className;
@@ -149,7 +169,10 @@ function render(req: Request): Response {
     for (let p = 0; p < paths.length; p++) {
       const path = paths.at(p);
       if (path.get("headers").length > 0) {
-        res.warn("rule " + r.toString() + " path " + p.toString() + " matches headers, which ingress-nginx cannot express; skipped");
+        res.warn(
+          "rule " + r.toString() + " path " + p.toString() +
+            " matches headers, which ingress-nginx cannot express; skipped",
+        );
         continue;
       }
       const splitsIn = path.get("splits");
@@ -160,13 +183,30 @@ function render(req: Request): Response {
         if (splitsIn.length == 1 && pct == 0) pct = 100;
         const sns = sp.get("serviceNamespace").asString(ns);
         if (sns != ns) {
-          return Response.error("CrossNamespace", "split to " + sns + "/" + sp.get("serviceName").asString() + ": ingress-nginx backends must be in the Ingress's namespace");
+          return Response.error(
+            "CrossNamespace",
+            "split to " + sns + "/" + sp.get("serviceName").asString() +
+              ": ingress-nginx backends must be in the Ingress's namespace",
+          );
         }
-        if (pct > 0) splits.push(new Split(sp.get("serviceName").asString(), sp.get("servicePort"), pct, sp.get("appendHeaders")));
+        if (pct > 0) {
+          splits.push(
+            new Split(
+              sp.get("serviceName").asString(),
+              sp.get("servicePort"),
+              pct,
+              sp.get("appendHeaders"),
+            ),
+          );
+        }
       }
       if (splits.length == 0) continue;
       if (splits.length > 2) {
-        return Response.error("UnsupportedSplit", "ingress-nginx supports at most two weighted backends per path, got " + splits.length.toString());
+        return Response.error(
+          "UnsupportedSplit",
+          "ingress-nginx supports at most two weighted backends per path, got " +
+            splits.length.toString(),
+        );
       }
       if (splits.length == 2 && splits[1].percent > splits[0].percent) {
         const t = splits[0];
@@ -179,7 +219,9 @@ function render(req: Request): Response {
       const pathHeaders = path.get("appendHeaders");
       for (let s = 0; s < splits.length; s++) {
         const ann = JSONValue.obj();
-        if (!local && tls.length > 0) ann.setStr(NGINX + "ssl-redirect", redirect ? "true" : "false");
+        if (!local && tls.length > 0) {
+          ann.setStr(NGINX + "ssl-redirect", redirect ? "true" : "false");
+        }
         if (rewrite.length > 0) ann.setStr(NGINX + "upstream-vhost", rewrite);
         const sn = snippet(pathHeaders, splits[s]);
         if (sn.length > 0) {
@@ -188,10 +230,22 @@ function render(req: Request): Response {
         }
         if (s == 1) {
           ann.setStr(NGINX + "canary", "true");
-          ann.setStr(NGINX + "canary-weight", (<i64>splits[1].percent).toString());
+          ann.setStr(NGINX + "canary-weight", (<i64> splits[1].percent).toString());
           ann.setStr(NGINX + "canary-weight-total", "100");
         }
-        res.add(makeIngress(s == 0 ? base : base + "-canary", ns, strMap(labels), ann, cls, hosts, prefix, splits[s], local ? JSONValue.arr() : tls));
+        res.add(
+          makeIngress(
+            s == 0 ? base : base + "-canary",
+            ns,
+            strMap(labels),
+            ann,
+            cls,
+            hosts,
+            prefix,
+            splits[s],
+            local ? JSONValue.arr() : tls,
+          ),
+        );
       }
     }
   }

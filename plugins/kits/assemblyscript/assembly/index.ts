@@ -4,10 +4,10 @@
 //   export { denative_abi_v1, denative_alloc, denative_free, denative_describe,
 //     denative_transform } from "<kit>/assembly/index";
 //
-// Build with `asc entry.ts --runtime incremental --use abort=<kit>/assembly/index/trapAbort`
+// Build with `asc entry.ts --runtime minimal --use abort=<kit>/assembly/index/trapAbort`
 // so that the module imports nothing.
-import { JSONValue, parse, parseError } from "./json";
-export { JSONValue, parse, parseError, quote } from "./json";
+import { JSONValue, parse, parseError, Writer } from "./json";
+export { JSONValue, parse, parseError, quote, Writer } from "./json";
 
 /** The envelope version. */
 export const ENVELOPE_API_VERSION = "ingress.denative.dev/v1alpha1";
@@ -59,20 +59,25 @@ export function register(manifest: string, fn: RenderFn): void {
 
 function output(s: string): u64 {
   const buf = String.UTF8.encode(s);
-  const len = buf.byteLength;
-  const p = heap.alloc(<usize>(len > 0 ? len : 1));
+  const len = <usize> buf.byteLength;
+  const p = heap.alloc(len > 0 ? len : 1);
   memory.copy(p, changetype<usize>(buf), len);
-  return (<u64>p << 32) | <u64>len;
+  return (<u64> p << 32) | <u64> len;
+}
+
+function emit(v: JSONValue): u64 {
+  const w = new Writer(8192);
+  w.value(v);
+  return (<u64> w.ptr << 32) | <u64> w.len;
 }
 
 function errorEnvelope(code: string, message: string): u64 {
   const e = JSONValue.obj().setStr("code", code).setStr("message", message);
-  return output(
+  return emit(
     JSONValue.obj()
       .setStr("apiVersion", ENVELOPE_API_VERSION)
       .setStr("kind", "TransformResponse")
-      .set("error", e)
-      .stringify(),
+      .set("error", e),
   );
 }
 
@@ -84,7 +89,8 @@ export function trapAbort(_msg: string | null, _file: string | null, _line: u32,
 export function denative_abi_v1(): void {}
 
 export function denative_alloc(len: u32): usize {
-  return heap.alloc(<usize>(len > 0 ? len : 1));
+  const n = <usize> len;
+  return heap.alloc(n > 0 ? n : 1);
 }
 
 export function denative_free(ptr: usize, _len: u32): void {
@@ -96,6 +102,14 @@ export function denative_describe(): u64 {
 }
 
 export function denative_transform(ptr: usize, len: u32): u64 {
+  const out = transform(ptr, len);
+  // The output lives on the raw heap: collect all garbage of this call now
+  // (with --runtime minimal nothing is collected otherwise).
+  __collect();
+  return out;
+}
+
+function transform(ptr: usize, len: u32): u64 {
   const text = String.UTF8.decodeUnsafe(ptr, len);
   const req = parse(text);
   if (req == null) return errorEnvelope("BadRequest", parseError);
@@ -107,13 +121,12 @@ export function denative_transform(ptr: usize, len: u32): u64 {
   if (res.errorCode.length > 0) return errorEnvelope(res.errorCode, res.errorMessage);
   const warnings = JSONValue.arr();
   for (let i = 0; i < res.warnings.length; i++) warnings.push(JSONValue.str(res.warnings[i]));
-  return output(
+  return emit(
     JSONValue.obj()
       .setStr("apiVersion", ENVELOPE_API_VERSION)
       .setStr("kind", "TransformResponse")
       .set("objects", res.objects)
       .set("warnings", warnings)
-      .set("error", JSONValue.nul())
-      .stringify(),
+      .set("error", JSONValue.nul()),
   );
 }

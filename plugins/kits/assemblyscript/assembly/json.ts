@@ -8,14 +8,18 @@ export const STR: i32 = 3;
 export const ARR: i32 = 4;
 export const OBJ: i32 = 5;
 
+// Scalars share these (never written: only arrays and objects get their own).
+const NO_ITEMS: Array<JSONValue> = [];
+const NO_KEYS: Array<string> = [];
+
 /** A JSON value. */
 export class JSONValue {
   kind: i32 = NULL;
   b: bool = false;
   n: f64 = 0;
   s: string = "";
-  items: Array<JSONValue> = [];
-  keys: Array<string> = [];
+  items: Array<JSONValue> = NO_ITEMS;
+  keys: Array<string> = NO_KEYS;
 
   static nul(): JSONValue {
     return new JSONValue();
@@ -41,11 +45,14 @@ export class JSONValue {
   static arr(): JSONValue {
     const v = new JSONValue();
     v.kind = ARR;
+    v.items = [];
     return v;
   }
   static obj(): JSONValue {
     const v = new JSONValue();
     v.kind = OBJ;
+    v.items = [];
+    v.keys = [];
     return v;
   }
 
@@ -55,11 +62,11 @@ export class JSONValue {
 
   /** Member of an object, or a null value when absent (never a null reference). */
   get(key: string): JSONValue {
-    if (this.kind != OBJ) return new JSONValue();
+    if (this.kind != OBJ) return MISSING;
     for (let i = 0; i < this.keys.length; i++) {
       if (this.keys[i] == key) return this.items[i];
     }
-    return new JSONValue();
+    return MISSING;
   }
   has(key: string): bool {
     if (this.kind != OBJ) return false;
@@ -67,6 +74,7 @@ export class JSONValue {
   }
   /** Sets an object member (replacing an existing one); returns this for chaining. */
   set(key: string, v: JSONValue): JSONValue {
+    if (this.kind != OBJ) unreachable();
     for (let i = 0; i < this.keys.length; i++) {
       if (this.keys[i] == key) {
         this.items[i] = v;
@@ -85,6 +93,7 @@ export class JSONValue {
   }
   /** Appends to an array; returns this. */
   push(v: JSONValue): JSONValue {
+    if (this.kind != ARR) unreachable();
     this.items.push(v);
     return this;
   }
@@ -103,71 +112,160 @@ export class JSONValue {
     return this.kind == NUM ? this.n : def;
   }
 
+  /** Serializes to a JSON string. */
   stringify(): string {
-    const parts: Array<string> = [];
-    write(this, parts);
-    return parts.join("");
+    const w = new Writer(256);
+    w.value(this);
+    const out = String.UTF8.decodeUnsafe(w.ptr, w.len);
+    w.release();
+    return out;
   }
 }
 
-function hex4(c: i32): string {
+/** The value `get` returns for a missing member (a shared null; never mutate it). */
+const MISSING = new JSONValue();
+
+/**
+ * Serializes JSON straight into a UTF-8 buffer on the raw heap (the buffer
+ * can be handed to the host as is; it is released with `heap.free`).
+ */
+export class Writer {
+  ptr: usize;
+  cap: usize;
+  len: usize = 0;
+  constructor(cap: usize) {
+    this.cap = cap;
+    this.ptr = heap.alloc(cap);
+  }
+  release(): void {
+    heap.free(this.ptr);
+    this.ptr = 0;
+  }
+  @inline
+  reserve(n: usize): void {
+    if (this.len + n > this.cap) {
+      let c = this.cap << 1;
+      while (c < this.len + n) c <<= 1;
+      this.ptr = heap.realloc(this.ptr, c);
+      this.cap = c;
+    }
+  }
+  @inline
+  byte(b: u32): void {
+    this.reserve(1);
+    store<u8>(this.ptr + this.len, <u8> b);
+    this.len++;
+  }
+  /** Writes ASCII text verbatim. */
+  ascii(s: string): void {
+    const n = <usize> s.length;
+    this.reserve(n);
+    for (let i: usize = 0; i < n; i++) {
+      store<u8>(this.ptr + this.len + i, <u8> s.charCodeAt(<i32> i));
+    }
+    this.len += n;
+  }
+  /** Writes a quoted, escaped JSON string, UTF-8 encoded. */
+  str(s: string): void {
+    const n = s.length;
+    this.reserve(<usize> n * 3 + 2);
+    this.byte(34);
+    for (let i = 0; i < n; i++) {
+      let c = <u32> s.charCodeAt(i);
+      if (c < 0x80) {
+        if (c == 34 || c == 92) {
+          this.byte(92);
+          this.byte(c);
+        } else if (c < 32) {
+          if (c == 10) this.ascii("\\n");
+          else if (c == 13) this.ascii("\\r");
+          else if (c == 9) this.ascii("\\t");
+          else this.ascii(hex4(c));
+        } else this.byte(c);
+      } else if (c < 0x800) {
+        this.byte(0xc0 | (c >> 6));
+        this.byte(0x80 | (c & 63));
+      } else if (c >= 0xd800 && c < 0xdc00 && i + 1 < n) {
+        const lo = <u32> s.charCodeAt(i + 1);
+        if (lo >= 0xdc00 && lo < 0xe000) {
+          i++;
+          c = 0x10000 + ((c - 0xd800) << 10) + (lo - 0xdc00);
+          this.reserve(4);
+          this.byte(0xf0 | (c >> 18));
+          this.byte(0x80 | ((c >> 12) & 63));
+          this.byte(0x80 | ((c >> 6) & 63));
+          this.byte(0x80 | (c & 63));
+        } else this.three(0xfffd);
+      } else if (c >= 0xd800 && c < 0xe000) this.three(0xfffd);
+      else this.three(c);
+    }
+    this.byte(34);
+  }
+  three(c: u32): void {
+    this.reserve(3);
+    this.byte(0xe0 | (c >> 12));
+    this.byte(0x80 | ((c >> 6) & 63));
+    this.byte(0x80 | (c & 63));
+  }
+  value(v: JSONValue): void {
+    switch (v.kind) {
+      case NULL:
+        this.ascii("null");
+        break;
+      case BOOL:
+        this.ascii(v.b ? "true" : "false");
+        break;
+      case NUM:
+        if (Math.floor(v.n) == v.n && Math.abs(v.n) < 9007199254740992) {
+          this.ascii((<i64> v.n).toString());
+        } else this.ascii(v.n.toString());
+        break;
+      case STR:
+        this.str(v.s);
+        break;
+      case ARR:
+        this.byte(91);
+        for (let i = 0; i < v.items.length; i++) {
+          if (i > 0) this.byte(44);
+          this.value(v.items[i]);
+        }
+        this.byte(93);
+        break;
+      default:
+        this.byte(123);
+        for (let i = 0; i < v.items.length; i++) {
+          if (i > 0) this.byte(44);
+          this.str(v.keys[i]);
+          this.byte(58);
+          this.value(v.items[i]);
+        }
+        this.byte(125);
+    }
+  }
+}
+
+function hex4(c: u32): string {
   const h = "0123456789abcdef";
   return "\\u00" + h.charAt((c >> 4) & 15) + h.charAt(c & 15);
 }
 
 export function quote(s: string): string {
-  let out = "\"";
+  let out = '"';
   let start = 0;
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
     if (c == 34 || c == 92 || c < 32) {
       out += s.substring(start, i);
-      if (c == 34) out += "\\\"";
+      if (c == 34) out += '\\"';
       else if (c == 92) out += "\\\\";
       else if (c == 10) out += "\\n";
       else if (c == 13) out += "\\r";
       else if (c == 9) out += "\\t";
-      else out += hex4(c);
+      else out += hex4(<u32> c);
       start = i + 1;
     }
   }
-  return out + s.substring(start) + "\"";
-}
-
-function write(v: JSONValue, parts: Array<string>): void {
-  switch (v.kind) {
-    case NULL:
-      parts.push("null");
-      break;
-    case BOOL:
-      parts.push(v.b ? "true" : "false");
-      break;
-    case NUM:
-      if (Math.floor(v.n) == v.n && Math.abs(v.n) < 9007199254740992) {
-        parts.push((<i64>v.n).toString());
-      } else parts.push(v.n.toString());
-      break;
-    case STR:
-      parts.push(quote(v.s));
-      break;
-    case ARR:
-      parts.push("[");
-      for (let i = 0; i < v.items.length; i++) {
-        if (i > 0) parts.push(",");
-        write(v.items[i], parts);
-      }
-      parts.push("]");
-      break;
-    default:
-      parts.push("{");
-      for (let i = 0; i < v.items.length; i++) {
-        if (i > 0) parts.push(",");
-        parts.push(quote(v.keys[i]));
-        parts.push(":");
-        write(v.items[i], parts);
-      }
-      parts.push("}");
-  }
+  return out + s.substring(start) + '"';
 }
 
 /** The last parse error (empty after a successful parse). */
@@ -189,11 +287,13 @@ class Parser {
     }
   }
   lit(word: string): bool {
-    if (this.src.substr(this.pos, word.length) == word) {
-      this.pos += word.length;
-      return true;
+    const n = word.length;
+    if (this.pos + n > this.src.length) return false;
+    for (let i = 0; i < n; i++) {
+      if (this.src.charCodeAt(this.pos + i) != word.charCodeAt(i)) return false;
     }
-    return false;
+    this.pos += n;
+    return true;
   }
   value(depth: i32): JSONValue | null {
     if (depth > 128) return this.fail("nesting too deep");
@@ -226,6 +326,16 @@ class Parser {
   }
   string(): string | null {
     this.pos++; // opening quote
+    // Fast path: no escapes, one allocation.
+    for (let j = this.pos; j < this.src.length; j++) {
+      const c = this.src.charCodeAt(j);
+      if (c == 34) {
+        const s = this.src.substring(this.pos, j);
+        this.pos = j + 1;
+        return s;
+      }
+      if (c == 92) break;
+    }
     let out = "";
     let start = this.pos;
     while (this.pos < this.src.length) {
