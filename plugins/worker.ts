@@ -1,3 +1,4 @@
+/// <reference lib="deno.worker" />
 /**
  * The sandbox Worker: holds one plugin instance and serves calls posted by
  * {@link WorkerRunner}. Never imported directly; started with
@@ -6,8 +7,6 @@
  */
 import { GuestError, GuestInstance } from "./instance.ts";
 import type { WorkerReply, WorkerRequest } from "./runner.ts";
-
-/// <reference lib="deno.worker" />
 
 let guest: GuestInstance | undefined;
 

@@ -321,13 +321,7 @@ export function compileIncludes(task: string): string[] {
  * does not own; each is reported to its owner. They are tolerated (and any
  * other violation fails); once fixed, a warning asks to delete the entry.
  */
-export const KNOWN_ISSUES: Record<string, string> = {
-  "plugins/runner.ts: Worker file plugins/worker.ts is not passed to deno compile --include":
-    "deno.json `compile` task: add `--include plugins/worker.ts`, or the binary cannot start the plugin sandbox",
-  "plugins/worker.ts: does not type-check":
-    'plugins/worker.ts: the `/// <reference lib="deno.worker" />` line sits after the imports, ' +
-    "where TypeScript ignores it; it must be the first statement of the file",
-};
+export const KNOWN_ISSUES: Record<string, string> = {};
 
 /** Problems not in {@link KNOWN_ISSUES}; warns about entries that no longer occur. */
 export function unexpected(

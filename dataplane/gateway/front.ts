@@ -491,9 +491,10 @@ export function startFront(opts: FrontOptions): Front {
             return await splice(conn, reader, head);
           }
           if ("status" in plan) {
-            const hasBody = (req.get("content-length") ?? "0") !== "0";
-            await writeAll(conn, plain(plan.status, plan.message, hasBody));
-            keep = !hasBody;
+            const close = (req.get("content-length") ?? "0") !== "0" ||
+              (req.get("connection") ?? "").toLowerCase().includes("close");
+            await writeAll(conn, plain(plan.status, plan.message, close));
+            keep = !close;
           } else {
             keep = await proxy(conn, reader, req, plan);
           }

@@ -10,6 +10,7 @@ import {
   sha256Hex,
   wasmProvider,
   withCustomSection,
+  WorkerRunner,
 } from "../../plugins/mod.ts";
 import { fixturePlugin, I32, responseWith, testManifest } from "./wasm_builder.ts";
 
@@ -298,6 +299,23 @@ Deno.test("refusals at call time", async (t) => {
       plugin.close();
     }
   });
+});
+
+Deno.test("a sandbox whose _initialize never returns is killed at the start deadline", async () => {
+  const bytes = fixturePlugin({ manifest: testManifest(), initLoop: true });
+  const runner = new WorkerRunner({
+    module: new WebAssembly.Module(bytes),
+    maxOutputBytes: 1000,
+    memoryMaxPages: 64,
+    timeoutMs: 100,
+    startTimeoutMs: 1500,
+    log: () => {},
+  });
+  try {
+    await assert.rejects(runner.describe(), /sandbox did not start within 1500 ms; terminated/);
+  } finally {
+    runner.close();
+  }
 });
 
 Deno.test("recovery after a crash", async (t) => {

@@ -177,6 +177,8 @@ export interface FixtureOptions {
   extraImports?: Import[];
   /** Memory limits (default 2 pages, no maximum). */
   memory?: { initial: number; maximum?: number };
+  /** Export an `_initialize` that never returns. */
+  initLoop?: boolean;
 }
 
 function packed(ptr: number, len: number): number[] {
@@ -297,6 +299,14 @@ export function fixturePlugin(o: FixtureOptions): Uint8Array<ArrayBuffer> {
         export: "denative_describe",
       },
       { params: [I32, I32], results: [I64], body: transform, export: "denative_transform" },
+      ...(o.initLoop
+        ? [{
+          params: [],
+          results: [],
+          body: [0x03, 0x40, 0x0c, 0x00, 0x0b],
+          export: "_initialize",
+        }]
+        : []),
     ],
     memory: o.memory ?? { initial: 2 },
     data: [
