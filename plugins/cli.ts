@@ -10,7 +10,7 @@
 import { parseAllDocuments, stringify } from "yaml";
 import type { KubeObject } from "../runtime/mod.ts";
 import { inspectPlugin, loadPlugin } from "./host.ts";
-import { parsePluginFlag } from "./loader.ts";
+import { parsePluginFlag, readSidecar } from "./loader.ts";
 
 /** Where the command writes (tests capture it). */
 export interface CliIO {
@@ -93,6 +93,7 @@ async function inspect(flags: Flags, io: CliIO): Promise<number> {
     sha256: spec.sha256,
     config: await readConfig(flags.config),
     mode: flags.inProcess ? "in-process" : "worker",
+    sidecarManifest: await readSidecar(spec.path),
   });
   io.out(`# ${spec.path}\n# sha256: ${result.sha256}`);
   if (result.manifest) {
@@ -115,6 +116,7 @@ async function test(flags: Flags, io: CliIO): Promise<number> {
     sha256: spec.sha256,
     config: await readConfig(flags.config),
     mode: flags.inProcess ? "in-process" : "worker",
+    sidecarManifest: await readSidecar(spec.path),
     logger: {
       debug() {},
       info: (m) => io.err(`plugin: ${m}`),

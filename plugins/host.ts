@@ -92,6 +92,8 @@ export interface LoadOptions {
   maxBackoffMs?: number;
   /** Clock (tests replace it). */
   now?: () => number;
+  /** A manifest shipped beside the module (parsed JSON), used when there is no custom section. */
+  sidecarManifest?: unknown;
 }
 
 /** The outcome of {@link inspectPlugin}. */
@@ -99,7 +101,7 @@ export interface Inspection {
   /** The manifest, when one could be read. */
   manifest?: PluginManifest;
   /** Where the manifest came from. */
-  manifestSource?: "custom-section" | "describe";
+  manifestSource?: "custom-section" | "sidecar" | "describe";
   /** sha256 of the bytes (hex). */
   sha256: string;
   /** Every check. */
@@ -303,6 +305,28 @@ async function prepare(
       return done();
     }
   }
+  if (opts.sidecarManifest !== undefined) {
+    let side: PluginManifest;
+    try {
+      side = parseManifest(opts.sidecarManifest);
+    } catch (e) {
+      checks.push({ name: "manifest", ok: false, message: `sidecar: ${(e as Error).message}` });
+      return done();
+    }
+    if (manifest && (side.name !== manifest.name || side.version !== manifest.version)) {
+      checks.push({
+        name: "manifest",
+        ok: false,
+        message: `sidecar says ${side.name}@${side.version}, custom section says ` +
+          `${manifest.name}@${manifest.version}`,
+      });
+      return done();
+    }
+    if (!manifest) {
+      manifest = side;
+      inspection.manifestSource = "sidecar";
+    }
+  }
   const memCheckFirst = checkMemory(
     bytes,
     manifest ? effectiveLimits(manifest, hostLimits).memoryMaxPages : hostLimits.memoryMaxPages,
@@ -351,7 +375,10 @@ async function prepare(
     checks.push({
       name: "manifest",
       ok: false,
-      message: `custom section says ${manifest.name}@${manifest.version}, describe says ` +
+      message:
+        `${
+          inspection.manifestSource?.replace("-", " ")
+        } says ${manifest.name}@${manifest.version}, describe says ` +
         `${described.name}@${described.version}`,
     });
   } else {

@@ -100,6 +100,28 @@ export function parsePluginsConfig(data: Record<string, string>): PluginSpec[] {
   return out;
 }
 
+/** Where the sidecar manifest of `FILE.wasm` lives: `FILE.manifest.json`. */
+export function sidecarPath(wasmPath: string): string {
+  return wasmPath.replace(/\.wasm$/, "") + ".manifest.json";
+}
+
+/** Reads the sidecar manifest of a module, if there is one. */
+export async function readSidecar(wasmPath: string): Promise<unknown> {
+  const path = sidecarPath(wasmPath);
+  let text: string;
+  try {
+    text = await Deno.readTextFile(path);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return undefined;
+    throw new PluginSpecError(`${path}: ${(e as Error).message}`);
+  }
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new PluginSpecError(`${path}: ${(e as Error).message}`);
+  }
+}
+
 /** Options for {@link loadPlugins}. */
 export interface LoadPluginsOptions {
   /** Logger for plugin output. */
@@ -141,6 +163,7 @@ export async function loadPlugins(
         config: spec.config,
         mode: spec.mode ?? opts.mode ?? "worker",
         logger: opts.logger,
+        sidecarManifest: await readSidecar(spec.path),
       });
       const provider = wasmProvider(plugin);
       const clash = loaded.find((p) => p.className === provider.className);

@@ -35,4 +35,6 @@ export {
   parsePluginsConfig,
   type PluginSpec,
   PluginSpecError,
+  readSidecar,
+  sidecarPath,
 } from "./loader.ts";

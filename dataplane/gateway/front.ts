@@ -88,6 +88,61 @@ export interface Front {
   close(): Promise<void>;
 }
 
+interface Deadline {
+  at: number;
+  fire: () => void;
+}
+
+/**
+ * Many deadlines on one timer, armed for the earliest: a request costs a
+ * Set insert and delete instead of a setTimeout/clearTimeout pair.
+ */
+class Deadlines {
+  #pending = new Set<Deadline>();
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #armedAt = Infinity;
+
+  add(ms: number, fire: () => void): Deadline {
+    const d = { at: performance.now() + ms, fire };
+    this.#pending.add(d);
+    if (d.at < this.#armedAt) this.#arm(d.at);
+    return d;
+  }
+
+  cancel(d: Deadline): void {
+    this.#pending.delete(d);
+  }
+
+  #arm(at: number): void {
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#armedAt = at;
+    const id = setTimeout(() => this.#run(), Math.max(0, at - performance.now()));
+    Deno.unrefTimer(id);
+    this.#timer = id;
+  }
+
+  #run(): void {
+    this.#timer = undefined;
+    this.#armedAt = Infinity;
+    const now = performance.now();
+    let next = Infinity;
+    for (const d of this.#pending) {
+      if (d.at <= now + 1) {
+        this.#pending.delete(d);
+        d.fire();
+      } else if (d.at < next) next = d.at;
+    }
+    if (next < Infinity) this.#arm(next);
+  }
+
+  close(): void {
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#armedAt = Infinity;
+    this.#pending.clear();
+  }
+}
+
 interface Upstream {
   conn: Deno.Conn;
   reader: Reader;
@@ -173,6 +228,7 @@ export function startFront(opts: FrontOptions): Front {
   const loops = new Map<Promise<void>, Deno.Conn>();
   const spliced = new Set<Deno.Conn>();
   let closing = false;
+  const deadlines = new Deadlines();
 
   const destroy = (u: Upstream) => {
     upstreams.delete(u.conn);
@@ -315,10 +371,10 @@ export function startFront(opts: FrontOptions): Front {
     let bodySent = bodyLen === 0;
     let current: Upstream | undefined;
     let timedOut = false;
-    const timer = setTimeout(() => {
+    const timer = deadlines.add(plan.timeoutMs, () => {
       timedOut = true;
       if (current) destroy(current);
-    }, plan.timeoutMs);
+    });
     let lastErr: unknown;
     try {
       for (let i = 0; i < attempts && !timedOut; i++) {
@@ -375,12 +431,12 @@ export function startFront(opts: FrontOptions): Front {
             if (!fresh && bodyLen === 0) continue;
             break;
           }
-          clearTimeout(timer);
+          deadlines.cancel(timer);
           return await respond(conn, up, key, req, lines, clientClose);
         }
         if (!bodySent) break;
       }
-      clearTimeout(timer);
+      deadlines.cancel(timer);
       if (timedOut) {
         await writeAll(
           conn,
@@ -401,7 +457,7 @@ export function startFront(opts: FrontOptions): Front {
       );
       return bodySent && !clientClose;
     } finally {
-      clearTimeout(timer);
+      deadlines.cancel(timer);
     }
   }
 
@@ -552,6 +608,7 @@ export function startFront(opts: FrontOptions): Front {
       }
       upstreams.clear();
       idle.clear();
+      deadlines.close();
     },
   };
 }

@@ -108,6 +108,32 @@ Deno.test("loadPlugins", async (t) => {
     await t.step("a missing file", async () => {
       await assert.rejects(loadPlugins([`${dir}/none.wasm`]), PluginSpecError);
     });
+    await t.step("a sidecar manifest beside the module", async () => {
+      const bare = `${dir}/bare.wasm`;
+      await Deno.writeFile(
+        bare,
+        fixturePlugin({
+          manifest: testManifest(),
+          noCustomSection: true,
+          response: responseWith([]),
+        }),
+      );
+      const [p] = await loadPlugins([bare], { mode: "in-process" });
+      p.close();
+      await Deno.writeTextFile(
+        `${dir}/bare.manifest.json`,
+        JSON.stringify(testManifest({ version: "3.0.0" })),
+      );
+      await assert.rejects(
+        loadPlugins([bare], { mode: "in-process" }),
+        /sidecar says fixture@3\.0\.0, describe says fixture@1\.0\.0/,
+      );
+      await Deno.writeTextFile(`${dir}/bare.manifest.json`, JSON.stringify(testManifest()));
+      const [q] = await loadPlugins([bare], { mode: "in-process" });
+      q.close();
+      await Deno.writeTextFile(`${dir}/bare.manifest.json`, "{");
+      await assert.rejects(loadPlugins([bare], { mode: "in-process" }), PluginSpecError);
+    });
     await t.step("two plugins for one class", async () => {
       await assert.rejects(
         loadPlugins([file, other], { mode: "in-process" }),
