@@ -208,6 +208,16 @@ export function jsonPath(obj: unknown, path: string): unknown[] {
         }
       } else {
         const inner = t.slice(1, -1).trim();
+        const quoted = inner.match(/^(['"])(.*)\1$/);
+        if (quoted) {
+          // A quoted member name, e.g. `.metadata.labels['serving\.knative\.dev/route']`;
+          // kubectl escapes the dots of a key with a backslash.
+          const k = quoted[2].replace(/\\(.)/g, "$1");
+          if (typeof c === "object" && !Array.isArray(c) && k in (c as object)) {
+            next.push((c as Record<string, unknown>)[k]);
+          }
+          continue;
+        }
         if (!Array.isArray(c)) continue;
         if (inner === "*") next.push(...c);
         else if (/^-?\d+$/.test(inner)) {
