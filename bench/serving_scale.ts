@@ -5,7 +5,10 @@
  *
  *   deno run -A bench/serving_scale.ts [SIZES…]      (default: 1 100 1000)
  *
- * Set BENCH_TIMEOUT_S to bound each size (default 120 s).
+ * Set BENCH_TIMEOUT_S to bound each size (default 120 s), BENCH_NAMESPACES to
+ * spread the Services over that many namespaces (default 1, all in `default`),
+ * BENCH_WORKERS for the workers per controller, BENCH_METRICS=1 to print
+ * reconcile counts.
  * @module
  */
 import { startLocalPlane } from "../controllers/cli.ts";
@@ -13,11 +16,11 @@ import type { KubeObject } from "../runtime/mod.ts";
 
 const SV1 = "serving.knative.dev/v1";
 
-function service(name: string): KubeObject {
+function service(name: string, namespace: string): KubeObject {
   return {
     apiVersion: SV1,
     kind: "Service",
-    metadata: { name, namespace: "default" },
+    metadata: { name, namespace },
     spec: {
       template: {
         spec: {
@@ -61,8 +64,13 @@ export interface ScaleResult {
 }
 
 /** Runs one size on a fresh plane. */
-export async function runScale(n: number, timeoutMs: number): Promise<ScaleResult> {
-  const plane = await startLocalPlane({ apiPort: 0 });
+export async function runScale(
+  n: number,
+  timeoutMs: number,
+  namespaces = 1,
+): Promise<ScaleResult> {
+  const workers = Deno.env.get("BENCH_WORKERS");
+  const plane = await startLocalPlane({ apiPort: 0, workers: workers ? Number(workers) : undefined });
   let peakRss = Deno.memoryUsage().rss;
   const sampler = setInterval(() => {
     peakRss = Math.max(peakRss, Deno.memoryUsage().rss);
@@ -73,15 +81,20 @@ export async function runScale(n: number, timeoutMs: number): Promise<ScaleResul
   let allReady: () => void = () => {};
   const done = new Promise<void>((r) => (allReady = r));
   try {
+    const nsOf = (i: number) => namespaces === 1 ? "default" : `bench-${i % namespaces}`;
+    for (let i = 0; i < namespaces; i++) {
+      if (nsOf(i) === "default") continue;
+      await plane.client.create({ apiVersion: "v1", kind: "Namespace", metadata: { name: nsOf(i) } });
+    }
     const stream = await plane.client.watch(
-      { apiVersion: SV1, kind: "Service", namespace: "default" },
+      { apiVersion: SV1, kind: "Service" },
       { signal: abort.signal },
     );
     const watching = (async () => {
       try {
         for await (const ev of stream) {
           const o = ev.object;
-          const name = o.metadata?.name ?? "";
+          const name = `${o.metadata?.namespace}/${o.metadata?.name}`;
           if (ev.type !== "DELETED" && !readyAt.has(name) && applied.has(name) && ready(o)) {
             readyAt.set(name, performance.now());
             if (readyAt.size === n) allReady();
@@ -90,11 +103,12 @@ export async function runScale(n: number, timeoutMs: number): Promise<ScaleResul
       } catch { /* aborted */ }
     })();
     const start = performance.now();
-    const queue = Array.from({ length: n }, (_, i) => `svc-${String(i).padStart(4, "0")}`);
+    const queue = Array.from({ length: n }, (_, i) => i);
     await Promise.all(Array.from({ length: Math.min(16, n) }, async () => {
-      for (let name = queue.shift(); name; name = queue.shift()) {
-        applied.set(name, performance.now());
-        await plane.client.create(service(name));
+      for (let i = queue.shift(); i !== undefined; i = queue.shift()) {
+        const name = `svc-${String(i).padStart(4, "0")}`;
+        applied.set(`${nsOf(i)}/${name}`, performance.now());
+        await plane.client.create(service(name, nsOf(i)));
       }
     }));
     await Promise.race([done, new Promise((r) => setTimeout(r, timeoutMs))]);
@@ -124,9 +138,10 @@ export async function runScale(n: number, timeoutMs: number): Promise<ScaleResul
 if (import.meta.main) {
   const sizes = Deno.args.length ? Deno.args.map(Number) : [1, 100, 1000];
   const timeoutMs = Number(Deno.env.get("BENCH_TIMEOUT_S") ?? 120) * 1000;
+  const namespaces = Number(Deno.env.get("BENCH_NAMESPACES") ?? 1);
   console.log("services  ready  p50(ms)  p95(ms)  total(s)  peakRSS(MB)");
   for (const n of sizes) {
-    const r = await runScale(n, timeoutMs);
+    const r = await runScale(n, timeoutMs, namespaces);
     console.log(
       [
         String(r.n).padStart(8),

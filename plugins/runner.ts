@@ -21,8 +21,14 @@ export interface RunnerOptions {
   memoryMaxPages: number;
   /** Deadline of one call in ms (Worker mode only). */
   timeoutMs: number;
-  /** Deadline for starting the sandbox (default 30 s + `timeoutMs`). */
+  /**
+   * Deadline for the guest's start in the sandbox (instantiation and its
+   * `_initialize`), measured from when the Worker begins instantiating
+   * (default 30 s + `timeoutMs`).
+   */
   startTimeoutMs?: number;
+  /** Deadline for the sandbox Worker's own code to load, before the guest starts (default 30 s). */
+  loadTimeoutMs?: number;
   /** Plugin stdout/stderr lines. */
   log: WasiLogSink;
 }
@@ -64,6 +70,7 @@ export interface WireError {
 
 /** Messages from the sandbox Worker. */
 export type WorkerReply =
+  | { type: "starting" }
   | { type: "ready" }
   | { type: "init-error"; error: WireError }
   | { type: "result"; id: number; output: Uint8Array }
@@ -135,7 +142,10 @@ export class WorkerRunner implements PluginRunner {
   readonly mode: RunMode = "worker";
   readonly #opts: RunnerOptions;
   #worker: Worker | undefined;
+  #loaded: Promise<void> | undefined;
   #ready: Promise<void> | undefined;
+  // Fails a start in progress (a no-op once it has settled).
+  #abortStart: ((e: Error) => void) | undefined;
   #pending = new Map<number, Pending>();
   #nextId = 1;
   #built = 0;
@@ -154,25 +164,47 @@ export class WorkerRunner implements PluginRunner {
   #kill(reason: Error): void {
     this.#worker?.terminate();
     this.#worker = undefined;
+    this.#abortStart?.(reason);
+    this.#abortStart = undefined;
+    this.#loaded = undefined;
     this.#ready = undefined;
     const pending = [...this.#pending.values()];
     this.#pending.clear();
     for (const p of pending) p.reject(reason);
   }
 
-  #start(): Promise<void> {
-    if (this.#ready) return this.#ready;
+  /**
+   * Spawns the Worker. `loaded` settles when the Worker's code has loaded and
+   * the guest starts (instantiation, `_initialize`); `ready` when it has.
+   */
+  #start(): { loaded: Promise<void>; ready: Promise<void> } {
+    if (this.#ready && this.#loaded) return { loaded: this.#loaded, ready: this.#ready };
     this.#built++;
     const worker = new Worker(new URL("./worker.ts", import.meta.url), { type: "module" });
     this.#worker = worker;
+    let loaded!: () => void;
+    let failed!: (e: Error) => void;
+    this.#loaded = new Promise<void>((resolve, reject) => {
+      loaded = resolve;
+      failed = reject;
+    });
     this.#ready = new Promise<void>((resolve, reject) => {
+      this.#abortStart = (e) => {
+        failed(e);
+        reject(e);
+      };
       worker.onmessage = (ev: MessageEvent<WorkerReply>) => {
         const m = ev.data;
         switch (m.type) {
+          case "starting":
+            loaded();
+            return;
           case "ready":
+            loaded();
             resolve();
             return;
           case "init-error":
+            failed(new GuestError(m.error.kind, m.error.message, true));
             reject(new GuestError(m.error.kind, m.error.message, true));
             this.#kill(new GuestError(m.error.kind, m.error.message, true));
             return;
@@ -195,6 +227,7 @@ export class WorkerRunner implements PluginRunner {
       worker.onerror = (ev: ErrorEvent) => {
         ev.preventDefault();
         const err = new GuestError("worker", `sandbox worker failed: ${ev.message}`, true);
+        failed(err);
         reject(err);
         this.#kill(err);
       };
@@ -208,32 +241,54 @@ export class WorkerRunner implements PluginRunner {
     };
     worker.postMessage(init);
     // Avoid an unhandled rejection when nobody awaits a failed start.
+    this.#loaded.catch(() => {});
     this.#ready.catch(() => {});
-    return this.#ready;
+    return { loaded: this.#loaded, ready: this.#ready };
+  }
+
+  /** Waits for `p`; past `ms`, fails with `err()` and kills the sandbox. */
+  #within(p: Promise<void>, ms: number, err: () => GuestError): Promise<void> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    return new Promise<void>((resolve, reject) => {
+      timer = setTimeout(() => {
+        const e = err();
+        reject(e);
+        this.#kill(e);
+      }, ms);
+      p.then(resolve, reject);
+    }).finally(() => clearTimeout(timer));
   }
 
   #call(op: "describe" | "transform", input?: Uint8Array): Promise<Uint8Array> {
     const run = async (): Promise<Uint8Array> => {
       if (this.#closed) throw new GuestError("worker", "runner closed", false);
-      // Starting the sandbox (spawn, instantiate, `_initialize`) has its own deadline.
+      // Starting the sandbox has two deadlines: one for loading the Worker's
+      // own code, and one for the guest's start (instantiation, `_initialize`),
+      // measured from when the guest starts.
+      const loadMs = this.#opts.loadTimeoutMs ?? 30_000;
       const startMs = this.#opts.startTimeoutMs ?? 30_000 + this.#opts.timeoutMs;
+      const { loaded, ready } = this.#start();
+      await this.#within(
+        loaded,
+        loadMs,
+        () =>
+          new GuestError(
+            "worker",
+            `sandbox worker did not load within ${loadMs} ms; terminated`,
+            true,
+          ),
+      );
+      await this.#within(
+        ready,
+        startMs,
+        () =>
+          new GuestError(
+            "timeout",
+            `plugin start (instantiation and _initialize) exceeded its deadline of ${startMs} ms; sandbox terminated`,
+            true,
+          ),
+      );
       let timer: ReturnType<typeof setTimeout> | undefined;
-      try {
-        await new Promise<void>((resolve, reject) => {
-          timer = setTimeout(() => {
-            const err = new GuestError(
-              "timeout",
-              `sandbox did not start within ${startMs} ms; terminated`,
-              true,
-            );
-            reject(err);
-            this.#kill(err);
-          }, startMs);
-          this.#start().then(resolve, reject);
-        });
-      } finally {
-        clearTimeout(timer);
-      }
       const worker = this.#worker;
       if (!worker) throw new GuestError("worker", "sandbox is gone", true);
       const id = this.#nextId++;

@@ -22,6 +22,9 @@ function errorOf(e: unknown): { kind: GuestError["kind"]; message: string; crash
 self.onmessage = (ev: MessageEvent<WorkerRequest>) => {
   const msg = ev.data;
   if (msg.type === "init") {
+    // The Worker's code has loaded: the guest starts now (the host's start
+    // deadline runs from here).
+    reply({ type: "starting" });
     try {
       guest = GuestInstance.create(msg.module, {
         maxOutputBytes: msg.maxOutputBytes,

@@ -28,6 +28,18 @@ export const HOP_BY_HOP: ReadonlySet<string> = new Set([
   "upgrade",
   "host",
 ]);
+/** Response header names (lower-case, with the line break before) that rule out passing a head through. */
+const PASS_BLOCKERS = [
+  "\r\nconnection:",
+  "\r\nkeep-alive:",
+  "\r\nproxy-connection:",
+  "\r\nproxy-authenticate:",
+  "\r\nproxy-authorization:",
+  "\r\nte:",
+  "\r\ntrailer:",
+  "\r\ntransfer-encoding:",
+  "\r\nupgrade:",
+];
 const IDEMPOTENT = new Set(["GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE"]);
 const MAX_HEAD = 64 * 1024;
 
@@ -178,7 +190,10 @@ function concat(a: Uint8Array, b: Uint8Array): Uint8Array<ArrayBuffer> {
 }
 
 function parseRequest(raw: Uint8Array, remote: string): FastRequest | null {
-  const lines = dec.decode(raw.subarray(0, raw.length - 4)).split("\r\n");
+  const text = dec.decode(raw.subarray(0, raw.length - 4));
+  // Bytes that are not UTF-8 would not survive re-encoding: the full server takes them.
+  if (text.includes("\uFFFD")) return null;
+  const lines = text.split("\r\n");
   const first = lines[0];
   const s1 = first.indexOf(" ");
   const s2 = first.lastIndexOf(" ");
@@ -202,6 +217,8 @@ function parseRequest(raw: Uint8Array, remote: string): FastRequest | null {
     if (name === "host") {
       if (host !== null) return null;
       host = value;
+    } else if (name === "content-length" && headers.some(([k]) => k === name)) {
+      return null; // repeated lengths: the full server decides
     }
     headers.push([name, value]);
   }
@@ -397,7 +414,8 @@ export function startFront(opts: FrontOptions): Front {
             }
           }
           current = up;
-          let lines: string[] | null = null;
+          let raw: Uint8Array | null = null;
+          let text = "";
           try {
             if (bodyLen > 0) {
               await writeAll(up.conn, reqHead);
@@ -414,14 +432,15 @@ export function startFront(opts: FrontOptions): Front {
               await writeAll(up.conn, reqHead);
             }
             do {
-              lines = await up.reader.head();
-              if (lines === null) break;
-            } while (lines[0][9] === "1" && !lines[0].startsWith("HTTP/1.1 101"));
+              raw = await up.reader.headRaw(MAX_HEAD);
+              if (raw === null) break;
+              text = dec.decode(raw);
+            } while (text[9] === "1" && !text.startsWith("HTTP/1.1 101"));
           } catch (e) {
             lastErr = e;
-            lines = null;
+            raw = null;
           }
-          if (lines === null) {
+          if (raw === null) {
             destroy(up);
             current = undefined;
             up = undefined;
@@ -432,7 +451,7 @@ export function startFront(opts: FrontOptions): Front {
             break;
           }
           deadlines.cancel(timer);
-          return await respond(conn, up, key, req, lines, clientClose);
+          return await respond(conn, up, key, req, raw, text, clientClose);
         }
         if (!bodySent) break;
       }
@@ -466,11 +485,40 @@ export function startFront(opts: FrontOptions): Front {
     up: Upstream,
     key: string,
     req: FastRequest,
-    lines: string[],
+    raw: Uint8Array,
+    text: string,
     clientClose: boolean,
   ): Promise<boolean> {
+    const status = Number(text.slice(9, 12));
+    // The common case passes the upstream head through untouched: HTTP/1.1,
+    // a content-length body, and no header the proxy must drop or change.
+    if (
+      !clientClose && req.method !== "HEAD" && text.startsWith("HTTP/1.1 ") && status >= 200 &&
+      status < 600 && status !== 204 && status !== 304
+    ) {
+      const lower = text.toLowerCase();
+      const at = lower.indexOf("\r\ncontent-length:");
+      if (at >= 0 && !PASS_BLOCKERS.some((n) => lower.includes(n))) {
+        const end = lower.indexOf("\r\n", at + 2);
+        const value = text.slice(at + 17, end).trim();
+        const length = Number(value);
+        if (value !== "" && Number.isSafeInteger(length) && length >= 0) {
+          // `raw` is a view that a refill would overwrite: copy it unless the
+          // whole body is already buffered.
+          const head = up.reader.buffered >= length ? raw : raw.slice();
+          try {
+            await relayBody(conn, up.reader, head, "length", length);
+          } catch {
+            destroy(up);
+            return false;
+          }
+          release(key, up);
+          return true;
+        }
+      }
+    }
+    const lines = text.slice(0, -4).split("\r\n");
     const statusLine = lines[0];
-    const status = Number(statusLine.slice(9, 12));
     if (!statusLine.startsWith("HTTP/1.") || !(status >= 100 && status < 600)) {
       destroy(up);
       await writeAll(conn, plain(502, "malformed status line from upstream", true));
@@ -537,14 +585,14 @@ export function startFront(opts: FrontOptions): Front {
           conns.delete(conn);
           return await splice(conn, reader, raw.slice());
         }
-        const head = raw.slice();
         opts.onRequest(1);
         let keep: boolean;
         try {
           const plan = await opts.plan(req);
           if (plan === null) {
             conns.delete(conn);
-            return await splice(conn, reader, head);
+            // Nothing read the client connection while planning: `raw` is intact.
+            return await splice(conn, reader, raw.slice());
           }
           if ("status" in plan) {
             const close = (req.get("content-length") ?? "0") !== "0" ||

@@ -21,17 +21,23 @@ export class Reader {
   #scratch = new Uint8Array(16 * 1024);
 
   async #fill(): Promise<boolean> {
+    const restLen = this.#buf.length - this.#off;
+    if (restLen === 0) {
+      // Nothing pending: read straight into the scratch buffer (views handed
+      // out earlier are documented as valid only until the next read).
+      const n = await this.conn.read(this.#scratch);
+      if (n === null) return false;
+      this.#buf = this.#scratch.subarray(0, n);
+      this.#off = 0;
+      return true;
+    }
+    const rest = this.#buf.slice(this.#off);
     const n = await this.conn.read(this.#scratch);
     if (n === null) return false;
-    const rest = this.#buf.subarray(this.#off);
-    if (rest.length === 0) {
-      this.#buf = this.#scratch.slice(0, n);
-    } else {
-      const next = new Uint8Array(rest.length + n);
-      next.set(rest, 0);
-      next.set(this.#scratch.subarray(0, n), rest.length);
-      this.#buf = next;
-    }
+    const next = new Uint8Array(restLen + n);
+    next.set(rest, 0);
+    next.set(this.#scratch.subarray(0, n), restLen);
+    this.#buf = next;
     this.#off = 0;
     return true;
   }

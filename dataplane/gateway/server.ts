@@ -168,9 +168,8 @@ export function startGateway(opts: GatewayOptions): GatewayHandle {
         if (!isLoopback(e.ip)) {
           return {
             status: 502,
-            message: `refusing to dial ${
-              hostPort(e)
-            } for service ${split.namespace}/${split.service}: ` +
+            message:
+              `refusing to dial ${hostPort(e)} for service ${split.namespace}/${split.service}: ` +
               `the local gateway only dials loopback endpoints (127.0.0.0/8, ::1)`,
           };
         }

@@ -188,7 +188,8 @@ export interface ControllerProcess {
  * admission and conversion webhooks. The API server reaches them by URL on loopback (the e2e
  * rewrites the webhook configurations from the manifests to `https://127.0.0.1:<port>/<path>`), so
  * the controller must listen on 127.0.0.1:<port> with a serving certificate valid for 127.0.0.1
- * (`startWebhook({ hostname, port, hosts: [hostname] })`) and inject its CA bundle. Override with
+ * (`startWebhook({ hostname, port, hosts: [hostname] })`) and inject its CA bundle; its health
+ * server takes any free port. Override with
  * DENATIVE_CLUSTER_CONTROLLER_ARGS (whitespace-separated; {kubeconfig} and {webhookPort} are
  * substituted).
  */
@@ -201,6 +202,8 @@ export function controllerArgs(kubeconfig: string, webhookPort: number): string[
     "127.0.0.1",
     "--webhook-port",
     "{webhookPort}",
+    "--health-port",
+    "0",
   ];
   return args.map((a) =>
     a.replaceAll("{kubeconfig}", kubeconfig).replaceAll("{webhookPort}", String(webhookPort))

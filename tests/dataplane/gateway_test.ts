@@ -459,3 +459,103 @@ Deno.test("gateway: streaming, websockets, h2c, timeouts, retries and reloads", 
     await up2.close();
   }
 });
+
+/** Reads one HTTP/1.1 response (content-length, chunked, or none) from a buffered raw connection. */
+class RawConn {
+  #buf = new Uint8Array(0);
+  constructor(readonly conn: Deno.Conn) {}
+  async #more(): Promise<void> {
+    const b = new Uint8Array(16 * 1024);
+    const n = await this.conn.read(b);
+    if (n === null) throw new Error("connection closed");
+    const next = new Uint8Array(this.#buf.length + n);
+    next.set(this.#buf);
+    next.set(b.subarray(0, n), this.#buf.length);
+    this.#buf = next;
+  }
+  async #until(sep: string): Promise<string> {
+    for (;;) {
+      const s = new TextDecoder().decode(this.#buf);
+      const i = s.indexOf(sep);
+      if (i >= 0) {
+        this.#buf = this.#buf.subarray(new TextEncoder().encode(s.slice(0, i + sep.length)).length);
+        return s.slice(0, i);
+      }
+      await this.#more();
+    }
+  }
+  async #take(n: number): Promise<string> {
+    while (this.#buf.length < n) await this.#more();
+    const s = new TextDecoder().decode(this.#buf.subarray(0, n));
+    this.#buf = this.#buf.subarray(n);
+    return s;
+  }
+  async send(text: string): Promise<void> {
+    await this.conn.write(new TextEncoder().encode(text));
+  }
+  async response(method = "GET"): Promise<{ status: number; head: string; body: string }> {
+    const head = await this.#until("\r\n\r\n");
+    const status = Number(head.split(" ")[1]);
+    const cl = /\r\ncontent-length: *(\d+)/i.exec(head);
+    if (method === "HEAD" || status === 204 || status === 304) return { status, head, body: "" };
+    if (/\r\ntransfer-encoding: *chunked/i.test(head)) {
+      let body = "";
+      for (;;) {
+        const size = parseInt(await this.#until("\r\n"), 16);
+        if (size === 0) {
+          await this.#until("\r\n");
+          return { status, head, body };
+        }
+        body += await this.#take(size);
+        await this.#until("\r\n");
+      }
+    }
+    assert.ok(cl, `no framing in ${head}`);
+    return { status, head, body: await this.#take(Number(cl[1])) };
+  }
+}
+
+Deno.test("gateway: one keep-alive connection mixes the fast path and the full server", async () => {
+  const up = upstream("ok", (req) => {
+    const path = new URL(req.url).pathname;
+    if (path === "/echo") return new Response(req.body);
+    if (path === "/empty") return new Response(null, { status: 204 });
+    return new Response(`ok ${req.method} ${req.headers.get("x-forwarded-for")}`);
+  });
+  const gw = startGateway({
+    resolver: staticEndpointResolver({ "default/up": [{ ip: "127.0.0.1", port: up.port }] }),
+    entries: [entry("default/k", [rule(["k.example.com"], [["up", 100]])])],
+  });
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port: gw.port });
+  const c = new RawConn(conn);
+  const h = "Host: k.example.com\r\n";
+  try {
+    await c.send(`GET / HTTP/1.1\r\n${h}X-Forwarded-For: 10.0.0.9\r\n\r\n`);
+    assert.equal((await c.response()).body, "ok GET 10.0.0.9, 127.0.0.1");
+    await c.send(`POST /echo HTTP/1.1\r\n${h}Content-Length: 5\r\n\r\nhello`);
+    assert.equal((await c.response()).body, "hello");
+    await c.send(`HEAD / HTTP/1.1\r\n${h}\r\n`);
+    const head = await c.response("HEAD");
+    assert.equal(head.status, 200);
+    assert.match(head.head, /content-length: \d+/i);
+    await c.send(`GET /empty HTTP/1.1\r\n${h}\r\n`);
+    assert.equal((await c.response()).status, 204);
+    // Two pipelined requests in one write.
+    await c.send(`GET /a HTTP/1.1\r\n${h}\r\nGET /b HTTP/1.1\r\n${h}\r\n`);
+    assert.equal((await c.response()).body, "ok GET 127.0.0.1");
+    assert.equal((await c.response()).body, "ok GET 127.0.0.1");
+    // A chunked request body goes to the full server; the connection stays usable.
+    await c.send(
+      `POST /echo HTTP/1.1\r\n${h}Transfer-Encoding: chunked\r\n\r\n5\r\nworld\r\n0\r\n\r\n`,
+    );
+    assert.equal((await c.response()).body, "world");
+    await c.send(`GET / HTTP/1.1\r\n${h}\r\n`);
+    assert.equal((await c.response()).body, "ok GET 127.0.0.1");
+    await c.send(`GET / HTTP/1.1\r\nHost: unknown.example.com\r\n\r\n`);
+    assert.equal((await c.response()).status, 404);
+  } finally {
+    conn.close();
+    await gw.close();
+    await up.close();
+  }
+});

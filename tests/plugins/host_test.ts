@@ -2,11 +2,13 @@ import assert from "node:assert/strict";
 import { type KubeObject, MemoryLogger, ProviderFailedError } from "../../runtime/mod.ts";
 import {
   capMemory,
+  GuestError,
   inspectPlugin,
   type LoadOptions,
   loadPlugin,
   PluginLoadError,
   readMemories,
+  type RunnerOptions,
   sha256Hex,
   wasmProvider,
   withCustomSection,
@@ -301,20 +303,65 @@ Deno.test("refusals at call time", async (t) => {
   });
 });
 
-Deno.test("a sandbox whose _initialize never returns is killed at the start deadline", async () => {
-  const bytes = fixturePlugin({ manifest: testManifest(), initLoop: true });
-  const runner = new WorkerRunner({
-    module: new WebAssembly.Module(bytes),
+function runnerFor(bytes: Uint8Array, over: Partial<RunnerOptions> = {}): WorkerRunner {
+  return new WorkerRunner({
+    module: new WebAssembly.Module(bytes as Uint8Array<ArrayBuffer>),
     maxOutputBytes: 1000,
     memoryMaxPages: 64,
     timeoutMs: 100,
-    startTimeoutMs: 1500,
     log: () => {},
+    ...over,
+  });
+}
+
+Deno.test("a sandbox whose _initialize never returns is killed at the start deadline", async () => {
+  // Warm the Worker's own code first, so that loading it cannot eat the deadline.
+  const warm = runnerFor(good());
+  try {
+    await warm.describe();
+  } finally {
+    warm.close();
+  }
+  const runner = runnerFor(fixturePlugin({ manifest: testManifest(), initLoop: true }), {
+    startTimeoutMs: 400,
+    loadTimeoutMs: 60_000,
   });
   try {
-    await assert.rejects(runner.describe(), /sandbox did not start within 1500 ms; terminated/);
+    const t0 = performance.now();
+    const err = await runner.describe().then(() => undefined, (e: unknown) => e);
+    const took = performance.now() - t0;
+    // The failure is the guest's start deadline (measured from when the guest
+    // starts), not the Worker failing to load or start.
+    assert.ok(err instanceof GuestError, `expected a GuestError, got ${err}`);
+    assert.equal(err.kind, "timeout");
+    assert.equal(err.crashed, true);
+    assert.match(
+      err.message,
+      /^plugin start \(instantiation and _initialize\) exceeded its deadline of 400 ms; sandbox terminated$/,
+    );
+    assert.ok(took >= 390, `killed after ${took} ms`);
+    assert.equal(runner.instancesBuilt, 1);
   } finally {
     runner.close();
+  }
+});
+
+Deno.test("the Worker's load has its own deadline, reported apart from the guest's start", async () => {
+  const runner = runnerFor(good(), { loadTimeoutMs: 0, startTimeoutMs: 60_000 });
+  try {
+    const err = await runner.describe().then(() => undefined, (e: unknown) => e);
+    assert.ok(err instanceof GuestError, `expected a GuestError, got ${err}`);
+    assert.equal(err.kind, "worker");
+    assert.match(err.message, /^sandbox worker did not load within 0 ms; terminated$/);
+  } finally {
+    runner.close();
+  }
+  // With room to load, the same plugin starts and answers.
+  const ok = runnerFor(good(), { startTimeoutMs: 60_000 });
+  try {
+    assert.equal(JSON.parse(new TextDecoder().decode(await ok.describe())).name, "fixture");
+  } finally {
+    ok.close();
   }
 });
 

@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 
 	denative "denative.dev/kit/go"
@@ -50,8 +51,7 @@ func init() {
 func main() {}
 
 func port(raw json.RawMessage) any {
-	var n int
-	if json.Unmarshal(raw, &n) == nil {
+	if n, err := strconv.Atoi(string(raw)); err == nil {
 		return n
 	}
 	var s string
@@ -73,17 +73,17 @@ func sortedKeys[V any](m map[string]V) []string {
 func match(hosts []string, p denative.HTTPIngressPath) string {
 	hs := make([]string, len(hosts))
 	for i, h := range hosts {
-		hs[i] = fmt.Sprintf("Host(`%s`)", h)
+		hs[i] = "Host(`" + h + "`)"
 	}
 	m := hs[0]
 	if len(hs) > 1 {
 		m = "(" + strings.Join(hs, " || ") + ")"
 	}
 	if p.Path != "" && p.Path != "/" {
-		m += fmt.Sprintf(" && PathPrefix(`%s`)", p.Path)
+		m += " && PathPrefix(`" + p.Path + "`)"
 	}
 	for _, k := range sortedKeys(p.Headers) {
-		m += fmt.Sprintf(" && Header(`%s`, `%s`)", k, p.Headers[k].Exact)
+		m += " && Header(`" + k + "`, `" + p.Headers[k].Exact + "`)"
 	}
 	return m
 }
@@ -122,7 +122,7 @@ func render(req *denative.Request) (denative.Result, error) {
 			vis = "ExternalIP"
 		}
 		for pi, p := range rule.HTTP.Paths {
-			base := fmt.Sprintf("%s-%d-%d", ing.Metadata.Name, ri, pi)
+			base := ing.Metadata.Name + "-" + strconv.Itoa(ri) + "-" + strconv.Itoa(pi)
 			var weighted []any
 			for _, s := range p.Splits {
 				pct := s.Percent

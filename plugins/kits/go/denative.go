@@ -247,7 +247,7 @@ func transform(p, n uint32) uint64 {
 		return respond(Response{Error: &Error{Code: "BadRequest", Message: "unknown input buffer"}})
 	}
 	var req Request
-	if err := json.Unmarshal(in[:n], &req); err != nil {
+	if err := DecodeRequest(in[:n], &req); err != nil {
 		return respond(Response{Error: &Error{Code: "BadRequest", Message: err.Error()}})
 	}
 	if req.Operation != "render" {
@@ -270,10 +270,52 @@ func transform(p, n uint32) uint64 {
 func respond(r Response) uint64 {
 	r.APIVersion = EnvelopeAPIVersion
 	r.Kind = "TransformResponse"
-	b, err := json.Marshal(r)
+	b, err := appendResponse(make([]byte, 0, 16<<10), &r)
 	if err != nil {
-		b, _ = json.Marshal(Response{APIVersion: EnvelopeAPIVersion, Kind: "TransformResponse",
+		b, _ = appendResponse(nil, &Response{APIVersion: EnvelopeAPIVersion, Kind: "TransformResponse",
 			Error: &Error{Code: "EncodeFailed", Message: err.Error()}})
 	}
 	return keep(b)
+}
+
+// appendResponse writes r as encoding/json would (field order, omitempty).
+func appendResponse(b []byte, r *Response) ([]byte, error) {
+	var err error
+	b = append(b, `{"apiVersion":`...)
+	b = appendString(b, r.APIVersion)
+	b = append(b, `,"kind":`...)
+	b = appendString(b, r.Kind)
+	if len(r.Objects) > 0 {
+		b = append(b, `,"objects":[`...)
+		for i, o := range r.Objects {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			if b, err = AppendJSON(b, o); err != nil {
+				return b, err
+			}
+		}
+		b = append(b, ']')
+	}
+	if r.Status != nil {
+		b = append(b, `,"status":`...)
+		if b, err = AppendJSON(b, r.Status); err != nil {
+			return b, err
+		}
+	}
+	if len(r.Warnings) > 0 {
+		b = append(b, `,"warnings":`...)
+		b, _ = AppendJSON(b, r.Warnings)
+	}
+	b = append(b, `,"error":`...)
+	if r.Error == nil {
+		b = append(b, "null"...)
+	} else {
+		b = append(b, `{"code":`...)
+		b = appendString(b, r.Error.Code)
+		b = append(b, `,"message":`...)
+		b = appendString(b, r.Error.Message)
+		b = append(b, '}')
+	}
+	return append(b, '}'), nil
 }

@@ -6,8 +6,8 @@
 //
 // Build with `asc entry.ts --runtime minimal --use abort=<kit>/assembly/index/trapAbort`
 // so that the module imports nothing.
-import { JSONValue, parse, parseError, Writer } from "./json";
-export { JSONValue, parse, parseError, quote, Writer } from "./json";
+import { JSONValue, parseBytes, parseError, Writer } from "./json";
+export { JSONValue, parse, parseBytes, parseError, quote, Writer } from "./json";
 
 /** The envelope version. */
 export const ENVELOPE_API_VERSION = "ingress.denative.dev/v1alpha1";
@@ -88,30 +88,46 @@ export function trapAbort(_msg: string | null, _file: string | null, _line: u32,
 
 export function denative_abi_v1(): void {}
 
+// ABI buffers handed to the host and not yet freed (input and output).
+let live: i32 = 0;
+
+// Starts an ABI call. With the arena runtime, when the host holds no buffer
+// every allocation of the previous call is garbage: rewind the arena.
+function begin(): void {
+  if (live != 0) return;
+  if (isDefined(__arena_rewind)) __arena_rewind();
+}
+
 export function denative_alloc(len: u32): usize {
+  begin();
+  live++;
   const n = <usize> len;
   return heap.alloc(n > 0 ? n : 1);
 }
 
 export function denative_free(ptr: usize, _len: u32): void {
+  if (live > 0) live--;
   heap.free(ptr);
 }
 
 export function denative_describe(): u64 {
+  begin();
+  live++;
   return output(manifestJson);
 }
 
 export function denative_transform(ptr: usize, len: u32): u64 {
   const out = transform(ptr, len);
-  // The output lives on the raw heap: collect all garbage of this call now
-  // (with --runtime minimal nothing is collected otherwise).
-  __collect();
+  live++;
+  // With --runtime minimal nothing is collected on its own: collect all
+  // garbage of this call now (the output lives on the raw heap). The arena
+  // runtime rewinds instead, when the next call begins.
+  if (!isDefined(__arena_rewind)) __collect();
   return out;
 }
 
 function transform(ptr: usize, len: u32): u64 {
-  const text = String.UTF8.decodeUnsafe(ptr, len);
-  const req = parse(text);
+  const req = parseBytes(ptr, <usize> len);
   if (req == null) return errorEnvelope("BadRequest", parseError);
   const op = req.get("operation").asString();
   if (op != "render") return errorEnvelope("Unsupported", "operation " + op);

@@ -63,8 +63,9 @@ export class JSONValue {
   /** Member of an object, or a null value when absent (never a null reference). */
   get(key: string): JSONValue {
     if (this.kind != OBJ) return MISSING;
-    for (let i = 0; i < this.keys.length; i++) {
-      if (this.keys[i] == key) return this.items[i];
+    const keys = this.keys;
+    for (let i = 0, n = keys.length; i < n; i++) {
+      if (unchecked(keys[i]) == key) return unchecked(this.items[i]);
     }
     return MISSING;
   }
@@ -75,8 +76,11 @@ export class JSONValue {
   /** Sets an object member (replacing an existing one); returns this for chaining. */
   set(key: string, v: JSONValue): JSONValue {
     if (this.kind != OBJ) unreachable();
-    for (let i = 0; i < this.keys.length; i++) {
-      if (this.keys[i] == key) {
+    const keys = this.keys;
+    const n = key.length;
+    for (let i = 0, m = keys.length; i < m; i++) {
+      const k = unchecked(keys[i]);
+      if (k.length == n && k == key) {
         this.items[i] = v;
         return this;
       }
@@ -127,7 +131,8 @@ const MISSING = new JSONValue();
 
 /**
  * Serializes JSON straight into a UTF-8 buffer on the raw heap (the buffer
- * can be handed to the host as is; it is released with `heap.free`).
+ * can be handed to the host as is; it is released with `heap.free`). It
+ * reserves room once per token and then stores bytes without checks.
  */
 export class Writer {
   ptr: usize;
@@ -143,12 +148,13 @@ export class Writer {
   }
   @inline
   reserve(n: usize): void {
-    if (this.len + n > this.cap) {
-      let c = this.cap << 1;
-      while (c < this.len + n) c <<= 1;
-      this.ptr = heap.realloc(this.ptr, c);
-      this.cap = c;
-    }
+    if (this.len + n > this.cap) this.grow(n);
+  }
+  grow(n: usize): void {
+    let c = this.cap << 1;
+    while (c < this.len + n) c <<= 1;
+    this.ptr = heap.realloc(this.ptr, c);
+    this.cap = c;
   }
   @inline
   byte(b: u32): void {
@@ -160,52 +166,83 @@ export class Writer {
   ascii(s: string): void {
     const n = <usize> s.length;
     this.reserve(n);
-    for (let i: usize = 0; i < n; i++) {
-      store<u8>(this.ptr + this.len + i, <u8> s.charCodeAt(<i32> i));
-    }
+    const src = changetype<usize>(s);
+    const dst = this.ptr + this.len;
+    for (let i: usize = 0; i < n; i++) store<u8>(dst + i, <u8> load<u16>(src + (i << 1)));
     this.len += n;
+  }
+  /** Writes an integer in decimal. */
+  int(v: i64): void {
+    this.reserve(20);
+    let u: u64 = v < 0 ? <u64> -v : <u64> v;
+    if (v < 0) store<u8>(this.ptr + this.len++, 45);
+    let digits: usize = 1;
+    for (let t = u; t >= 10; t /= 10) digits++;
+    let p = this.ptr + this.len + digits;
+    do {
+      store<u8>(--p, <u8> (48 + <u32> (u % 10)));
+      u /= 10;
+    } while (u != 0);
+    this.len += digits;
   }
   /** Writes a quoted, escaped JSON string, UTF-8 encoded. */
   str(s: string): void {
-    const n = s.length;
-    this.reserve(<usize> n * 3 + 2);
-    this.byte(34);
-    for (let i = 0; i < n; i++) {
-      let c = <u32> s.charCodeAt(i);
+    const n = <usize> s.length;
+    this.reserve(n * 3 + 2);
+    const src = changetype<usize>(s);
+    let p = this.ptr + this.len;
+    store<u8>(p++, 34);
+    let i: usize = 0;
+    while (i < n) {
+      let c = <u32> load<u16>(src + (i << 1));
+      i++;
       if (c < 0x80) {
-        if (c == 34 || c == 92) {
-          this.byte(92);
-          this.byte(c);
-        } else if (c < 32) {
-          if (c == 10) this.ascii("\\n");
-          else if (c == 13) this.ascii("\\r");
-          else if (c == 9) this.ascii("\\t");
-          else this.ascii(hex4(c));
-        } else this.byte(c);
+        if (c >= 32 && c != 34 && c != 92) {
+          store<u8>(p++, <u8> c);
+          continue;
+        }
+        this.len = p - this.ptr;
+        this.escape(c, n - i);
+        p = this.ptr + this.len;
       } else if (c < 0x800) {
-        this.byte(0xc0 | (c >> 6));
-        this.byte(0x80 | (c & 63));
-      } else if (c >= 0xd800 && c < 0xdc00 && i + 1 < n) {
-        const lo = <u32> s.charCodeAt(i + 1);
-        if (lo >= 0xdc00 && lo < 0xe000) {
-          i++;
-          c = 0x10000 + ((c - 0xd800) << 10) + (lo - 0xdc00);
-          this.reserve(4);
-          this.byte(0xf0 | (c >> 18));
-          this.byte(0x80 | ((c >> 12) & 63));
-          this.byte(0x80 | ((c >> 6) & 63));
-          this.byte(0x80 | (c & 63));
-        } else this.three(0xfffd);
-      } else if (c >= 0xd800 && c < 0xe000) this.three(0xfffd);
-      else this.three(c);
+        store<u8>(p, <u8> (0xc0 | (c >> 6)));
+        store<u8>(p + 1, <u8> (0x80 | (c & 63)));
+        p += 2;
+      } else {
+        if (c >= 0xd800 && c < 0xe000) {
+          const lo = i < n ? <u32> load<u16>(src + (i << 1)) : 0;
+          if (c < 0xdc00 && lo >= 0xdc00 && lo < 0xe000) {
+            i++;
+            c = 0x10000 + ((c - 0xd800) << 10) + (lo - 0xdc00);
+            // A pair: 2 UTF-16 units (6 bytes reserved) become 4 bytes.
+            store<u8>(p, <u8> (0xf0 | (c >> 18)));
+            store<u8>(p + 1, <u8> (0x80 | ((c >> 12) & 63)));
+            store<u8>(p + 2, <u8> (0x80 | ((c >> 6) & 63)));
+            store<u8>(p + 3, <u8> (0x80 | (c & 63)));
+            p += 4;
+            continue;
+          }
+          c = 0xfffd;
+        }
+        store<u8>(p, <u8> (0xe0 | (c >> 12)));
+        store<u8>(p + 1, <u8> (0x80 | ((c >> 6) & 63)));
+        store<u8>(p + 2, <u8> (0x80 | (c & 63)));
+        p += 3;
+      }
     }
-    this.byte(34);
+    store<u8>(p++, 34);
+    this.len = p - this.ptr;
   }
-  three(c: u32): void {
-    this.reserve(3);
-    this.byte(0xe0 | (c >> 12));
-    this.byte(0x80 | ((c >> 6) & 63));
-    this.byte(0x80 | (c & 63));
+  // Writes the escape for ASCII `c` and keeps room for `rest` more units.
+  escape(c: u32, rest: usize): void {
+    if (c == 34 || c == 92) {
+      this.byte(92);
+      this.byte(c);
+    } else if (c == 10) this.ascii("\\n");
+    else if (c == 13) this.ascii("\\r");
+    else if (c == 9) this.ascii("\\t");
+    else this.ascii(hex4(c));
+    this.reserve(rest * 3 + 1);
   }
   value(v: JSONValue): void {
     switch (v.kind) {
@@ -216,30 +253,35 @@ export class Writer {
         this.ascii(v.b ? "true" : "false");
         break;
       case NUM:
-        if (Math.floor(v.n) == v.n && Math.abs(v.n) < 9007199254740992) {
-          this.ascii((<i64> v.n).toString());
-        } else this.ascii(v.n.toString());
+        if (!isFinite(v.n)) this.ascii("null");
+        else if (Math.floor(v.n) == v.n && Math.abs(v.n) < 9007199254740992) this.int(<i64> v.n);
+        else this.ascii(v.n.toString());
         break;
       case STR:
         this.str(v.s);
         break;
-      case ARR:
+      case ARR: {
         this.byte(91);
-        for (let i = 0; i < v.items.length; i++) {
+        const items = v.items;
+        for (let i = 0, n = items.length; i < n; i++) {
           if (i > 0) this.byte(44);
-          this.value(v.items[i]);
+          this.value(unchecked(items[i]));
         }
         this.byte(93);
         break;
-      default:
+      }
+      default: {
         this.byte(123);
-        for (let i = 0; i < v.items.length; i++) {
+        const items = v.items;
+        const keys = v.keys;
+        for (let i = 0, n = items.length; i < n; i++) {
           if (i > 0) this.byte(44);
-          this.str(v.keys[i]);
+          this.str(unchecked(keys[i]));
           this.byte(58);
-          this.value(v.items[i]);
+          this.value(unchecked(items[i]));
         }
         this.byte(125);
+      }
     }
   }
 }
@@ -271,26 +313,53 @@ export function quote(s: string): string {
 /** The last parse error (empty after a successful parse). */
 export let parseError: string = "";
 
+// Builds a string from UTF-8 bytes that hold no escapes.
+function utf8String(ptr: usize, n: usize, ascii: bool): string {
+  if (!ascii) return String.UTF8.decodeUnsafe(ptr, n);
+  const out = changetype<usize>(__new(n << 1, idof<String>()));
+  for (let i: usize = 0; i < n; i++) store<u16>(out + (i << 1), load<u8>(ptr + i));
+  return changetype<string>(out);
+}
+
+function hexDigit(c: u32): i32 {
+  if (c >= 48 && c <= 57) return <i32> c - 48;
+  c |= 32;
+  if (c >= 97 && c <= 102) return <i32> c - 87;
+  return -1;
+}
+
+/** A JSON parser over UTF-8 bytes in linear memory (no intermediate string). */
 class Parser {
-  pos: i32 = 0;
-  constructor(public src: string) {}
+  pos: usize;
+  end: usize;
+  constructor(public base: usize, len: usize) {
+    this.pos = base;
+    this.end = base + len;
+  }
 
   fail(msg: string): JSONValue | null {
-    if (parseError.length == 0) parseError = msg + " at offset " + this.pos.toString();
+    if (parseError.length == 0) {
+      parseError = msg + " at offset " + (this.pos - this.base).toString();
+    }
     return null;
   }
+  @inline
+  peek(): u32 {
+    return this.pos < this.end ? <u32> load<u8>(this.pos) : 0;
+  }
   ws(): void {
-    while (this.pos < this.src.length) {
-      const c = this.src.charCodeAt(this.pos);
+    while (this.pos < this.end) {
+      const c = load<u8>(this.pos);
       if (c == 32 || c == 9 || c == 10 || c == 13) this.pos++;
       else break;
     }
   }
   lit(word: string): bool {
-    const n = word.length;
-    if (this.pos + n > this.src.length) return false;
-    for (let i = 0; i < n; i++) {
-      if (this.src.charCodeAt(this.pos + i) != word.charCodeAt(i)) return false;
+    const n = <usize> word.length;
+    if (this.pos + n > this.end) return false;
+    const w = changetype<usize>(word);
+    for (let i: usize = 0; i < n; i++) {
+      if (<u16> load<u8>(this.pos + i) != load<u16>(w + (i << 1))) return false;
     }
     this.pos += n;
     return true;
@@ -298,8 +367,8 @@ class Parser {
   value(depth: i32): JSONValue | null {
     if (depth > 128) return this.fail("nesting too deep");
     this.ws();
-    if (this.pos >= this.src.length) return this.fail("unexpected end");
-    const c = this.src.charCodeAt(this.pos);
+    if (this.pos >= this.end) return this.fail("unexpected end");
+    const c = <u32> load<u8>(this.pos);
     if (c == 123) return this.object(depth);
     if (c == 91) return this.array(depth);
     if (c == 34) {
@@ -307,65 +376,132 @@ class Parser {
       if (s == null) return null;
       return JSONValue.str(s);
     }
-    if (this.lit("true")) return JSONValue.bool(true);
-    if (this.lit("false")) return JSONValue.bool(false);
-    if (this.lit("null")) return JSONValue.nul();
+    if (c == 116) return this.lit("true") ? JSONValue.bool(true) : this.fail("bad literal");
+    if (c == 102) return this.lit("false") ? JSONValue.bool(false) : this.fail("bad literal");
+    if (c == 110) return this.lit("null") ? JSONValue.nul() : this.fail("bad literal");
     return this.number();
   }
   number(): JSONValue | null {
     const start = this.pos;
-    while (this.pos < this.src.length) {
-      const c = this.src.charCodeAt(this.pos);
+    let neg = false;
+    if (this.peek() == 45) {
+      neg = true;
+      this.pos++;
+    }
+    // Fast path: a plain integer of up to 15 digits.
+    let v: i64 = 0;
+    let digits = 0;
+    while (this.pos < this.end) {
+      const c = <u32> load<u8>(this.pos);
+      if (c < 48 || c > 57) break;
+      v = v * 10 + <i64> (c - 48);
+      digits++;
+      this.pos++;
+    }
+    const next = this.peek();
+    if (next != 46 && next != 101 && next != 69 && digits > 0 && digits <= 15) {
+      if (digits > 1 && load<u8>(neg ? start + 1 : start) == 48) return this.fail("bad number");
+      return JSONValue.num(neg ? -<f64> v : <f64> v);
+    }
+    while (this.pos < this.end) {
+      const c = load<u8>(this.pos);
       if ((c >= 48 && c <= 57) || c == 45 || c == 43 || c == 46 || c == 101 || c == 69) this.pos++;
       else break;
     }
     if (start == this.pos) return this.fail("unexpected character");
-    const n = parseFloat(this.src.substring(start, this.pos));
+    const n = parseFloat(utf8String(start, this.pos - start, true));
     if (isNaN(n)) return this.fail("bad number");
     return JSONValue.num(n);
   }
   string(): string | null {
-    this.pos++; // opening quote
+    const start = ++this.pos; // after the opening quote
     // Fast path: no escapes, one allocation.
-    for (let j = this.pos; j < this.src.length; j++) {
-      const c = this.src.charCodeAt(j);
+    let high: u32 = 0;
+    for (let j = start; j < this.end; j++) {
+      const c = <u32> load<u8>(j);
       if (c == 34) {
-        const s = this.src.substring(this.pos, j);
         this.pos = j + 1;
+        return utf8String(start, j - start, high < 0x80);
+      }
+      if (c == 92) return this.escaped(start);
+      high |= c;
+    }
+    this.pos = this.end;
+    this.fail("unterminated string");
+    return null;
+  }
+  // Decodes a string with escapes into a scratch UTF-8 buffer.
+  escaped(start: usize): string | null {
+    const buf = heap.alloc(this.end - start);
+    let o = buf;
+    let p = start;
+    while (p < this.end) {
+      const c = <u32> load<u8>(p++);
+      if (c == 34) {
+        this.pos = p;
+        const s = String.UTF8.decodeUnsafe(buf, o - buf);
+        heap.free(buf);
         return s;
       }
-      if (c == 92) break;
-    }
-    let out = "";
-    let start = this.pos;
-    while (this.pos < this.src.length) {
-      const c = this.src.charCodeAt(this.pos);
-      if (c == 34) {
-        out += this.src.substring(start, this.pos);
-        this.pos++;
-        return out;
-      }
-      if (c == 92) {
-        out += this.src.substring(start, this.pos);
-        this.pos++;
-        if (this.pos >= this.src.length) break;
-        const e = this.src.charCodeAt(this.pos);
-        if (e == 110) out += "\n";
-        else if (e == 116) out += "\t";
-        else if (e == 114) out += "\r";
-        else if (e == 98) out += "\b";
-        else if (e == 102) out += "\f";
-        else if (e == 117) {
-          const code = I32.parseInt(this.src.substr(this.pos + 1, 4), 16);
-          out += String.fromCharCode(code);
-          this.pos += 4;
-        } else out += String.fromCharCode(e);
-        this.pos++;
-        start = this.pos;
+      if (c != 92) {
+        store<u8>(o++, <u8> c);
         continue;
       }
-      this.pos++;
+      if (p >= this.end) break;
+      const e = <u32> load<u8>(p++);
+      let cp: u32 = e;
+      if (e == 110) cp = 10;
+      else if (e == 116) cp = 9;
+      else if (e == 114) cp = 13;
+      else if (e == 98) cp = 8;
+      else if (e == 102) cp = 12;
+      else if (e == 117) {
+        cp = 0;
+        for (let k = 0; k < 4; k++) {
+          const d = p < this.end ? hexDigit(<u32> load<u8>(p++)) : -1;
+          if (d < 0) {
+            this.pos = p;
+            heap.free(buf);
+            this.fail("bad \\u escape");
+            return null;
+          }
+          cp = (cp << 4) | <u32> d;
+        }
+        // A surrogate pair written as two escapes.
+        if (cp >= 0xd800 && cp < 0xdc00 && p + 6 <= this.end && load<u8>(p) == 92 &&
+          load<u8>(p + 1) == 117) {
+          let lo: u32 = 0;
+          let ok = true;
+          for (let k: usize = 2; k < 6; k++) {
+            const d = hexDigit(<u32> load<u8>(p + k));
+            if (d < 0) ok = false;
+            lo = (lo << 4) | <u32> d;
+          }
+          if (ok && lo >= 0xdc00 && lo < 0xe000) {
+            cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
+            p += 6;
+          }
+        }
+        if (cp >= 0xd800 && cp < 0xe000) cp = 0xfffd; // a lone surrogate
+      }
+      // UTF-8 encode cp (never longer than its escape).
+      if (cp < 0x80) store<u8>(o++, <u8> cp);
+      else if (cp < 0x800) {
+        store<u8>(o++, <u8> (0xc0 | (cp >> 6)));
+        store<u8>(o++, <u8> (0x80 | (cp & 63)));
+      } else if (cp < 0x10000) {
+        store<u8>(o++, <u8> (0xe0 | (cp >> 12)));
+        store<u8>(o++, <u8> (0x80 | ((cp >> 6) & 63)));
+        store<u8>(o++, <u8> (0x80 | (cp & 63)));
+      } else {
+        store<u8>(o++, <u8> (0xf0 | (cp >> 18)));
+        store<u8>(o++, <u8> (0x80 | ((cp >> 12) & 63)));
+        store<u8>(o++, <u8> (0x80 | ((cp >> 6) & 63)));
+        store<u8>(o++, <u8> (0x80 | (cp & 63)));
+      }
     }
+    heap.free(buf);
+    this.pos = this.end;
     this.fail("unterminated string");
     return null;
   }
@@ -373,7 +509,7 @@ class Parser {
     this.pos++;
     const v = JSONValue.arr();
     this.ws();
-    if (this.pos < this.src.length && this.src.charCodeAt(this.pos) == 93) {
+    if (this.peek() == 93) {
       this.pos++;
       return v;
     }
@@ -382,8 +518,8 @@ class Parser {
       if (item == null) return null;
       v.items.push(item);
       this.ws();
-      if (this.pos >= this.src.length) return this.fail("unterminated array");
-      const c = this.src.charCodeAt(this.pos++);
+      if (this.pos >= this.end) return this.fail("unterminated array");
+      const c = load<u8>(this.pos++);
       if (c == 93) return v;
       if (c != 44) return this.fail("expected , or ]");
     }
@@ -392,45 +528,47 @@ class Parser {
     this.pos++;
     const v = JSONValue.obj();
     this.ws();
-    if (this.pos < this.src.length && this.src.charCodeAt(this.pos) == 125) {
+    if (this.peek() == 125) {
       this.pos++;
       return v;
     }
     while (true) {
       this.ws();
-      if (this.pos >= this.src.length || this.src.charCodeAt(this.pos) != 34) {
-        return this.fail("expected a key");
-      }
+      if (this.peek() != 34) return this.fail("expected a key");
       const key = this.string();
       if (key == null) return null;
       this.ws();
-      if (this.pos >= this.src.length || this.src.charCodeAt(this.pos) != 58) {
-        return this.fail("expected :");
-      }
+      if (this.peek() != 58) return this.fail("expected :");
       this.pos++;
       const item = this.value(depth + 1);
       if (item == null) return null;
       v.keys.push(key);
       v.items.push(item);
       this.ws();
-      if (this.pos >= this.src.length) return this.fail("unterminated object");
-      const c = this.src.charCodeAt(this.pos++);
+      if (this.pos >= this.end) return this.fail("unterminated object");
+      const c = load<u8>(this.pos++);
       if (c == 125) return v;
       if (c != 44) return this.fail("expected , or }");
     }
   }
 }
 
-/** Parses JSON; returns null and sets `parseError` on failure. */
-export function parse(src: string): JSONValue | null {
+/** Parses JSON from `len` UTF-8 bytes at `ptr`; returns null and sets `parseError` on failure. */
+export function parseBytes(ptr: usize, len: usize): JSONValue | null {
   parseError = "";
-  const p = new Parser(src);
+  const p = new Parser(ptr, len);
   const v = p.value(0);
   if (v == null) return null;
   p.ws();
-  if (p.pos != src.length) {
-    parseError = "trailing characters at offset " + p.pos.toString();
+  if (p.pos != p.end) {
+    parseError = "trailing characters at offset " + (p.pos - ptr).toString();
     return null;
   }
   return v;
+}
+
+/** Parses JSON text; returns null and sets `parseError` on failure. */
+export function parse(src: string): JSONValue | null {
+  const bytes = String.UTF8.encode(src);
+  return parseBytes(changetype<usize>(bytes), <usize> bytes.byteLength);
 }
