@@ -10,7 +10,7 @@
  * @module
  */
 import type { Logger } from "../../runtime/mod.ts";
-import { type FastPlan, type FastRequest, HOP_BY_HOP, startFront } from "./front.ts";
+import { type FastPlan, type FastRequest, type Front, HOP_BY_HOP, startFront } from "./front.ts";
 import { Http1Client } from "./http1.ts";
 import { type Endpoint, type EndpointResolver, isLoopback } from "./resolver.ts";
 import {
@@ -407,18 +407,27 @@ export function startGateway(opts: GatewayOptions): GatewayHandle {
       inflight--;
     }
   });
-  const front = startFront({
-    hostname,
-    port: opts.port ?? 0,
-    slowPort: server.addr.port,
-    plan,
-    onRequest(delta) {
-      inflight += delta;
-    },
-    onProxyError(host, error) {
-      opts.logger?.warn("proxy failed", { host, error: String(error) });
-    },
-  });
+  let front: Front;
+  try {
+    front = startFront({
+      hostname,
+      port: opts.port ?? 0,
+      slowPort: server.addr.port,
+      plan,
+      onRequest(delta) {
+        inflight += delta;
+      },
+      onProxyError(host, error) {
+        opts.logger?.warn("proxy failed", { host, error: String(error) });
+      },
+    });
+  } catch (e) {
+    // The public port could not be bound: release what was started.
+    void server.shutdown();
+    h2cClient.close();
+    http1.close();
+    throw e;
+  }
   const port = front.port;
 
   return {

@@ -508,6 +508,16 @@ Deno.test({
   name: "deleting a Service garbage-collects everything it owned",
   ...opts,
   fn: async () => {
+    // Only meaningful when there is something to collect.
+    for (
+      const [res, name] of [
+        ["configurations.serving.knative.dev", "helloworld-go"],
+        ["routes.serving.knative.dev", "helloworld-go"],
+        ["deployments.apps", "helloworld-go-00001-deployment"],
+      ]
+    ) {
+      assert.ok(await getObj(res, name, NS), `${res}/${name} does not exist: nothing to collect`);
+    }
     await kubectlOk([
       "delete",
       "services.serving.knative.dev",

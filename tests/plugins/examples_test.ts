@@ -1,12 +1,32 @@
 import assert from "node:assert/strict";
 import { parse } from "yaml";
 import { type KubeObject, MemoryLogger, ProviderFailedError } from "../../runtime/mod.ts";
-import { inspectPlugin, loadPlugins, sha256Hex } from "../../plugins/mod.ts";
+import { inspectPlugin, loadPlugin, loadPlugins, sha256Hex } from "../../plugins/mod.ts";
 import { buildExample } from "../../plugins/build.ts";
 
 const INGRESS = parse(
   await Deno.readTextFile(new URL("./fixtures/ingress.yaml", import.meta.url)),
 ) as KubeObject;
+
+// Escapes, non-ASCII (2-, 3- and 4-byte UTF-8), HTML characters and a lone
+// surrogate, which every JSON codec must turn into U+FFFD.
+const TRICKY = 'é "q" \\ a\nb\tc \u0001 <b>&amp; € 😀 \u2028 \ud800 end';
+const TRICKY_OUT = TRICKY.replace("\ud800", "\ufffd");
+
+// The fixture Ingress with a tricky header value and fields no plugin knows.
+function trickyIngress(): KubeObject {
+  const ing = structuredClone(INGRESS) as unknown as {
+    spec: {
+      future: unknown;
+      rules: { http: { paths: Record<string, unknown>[] } }[];
+    };
+  };
+  ing.spec.future = { n: [1.5e3, -2, 0.25, 1e-7, true, false, null, 'x"y'], o: {} };
+  const path = ing.spec.rules[0].http.paths[0];
+  path.appendHeaders = { "X-Tricky": TRICKY };
+  path.unknownField = [{ a: [[]] }];
+  return ing as unknown as KubeObject;
+}
 
 function find(objs: KubeObject[], kind: string, name: string): Record<string, unknown> {
   const o = objs.find((x) => x.kind === kind && x.metadata.name === name);
@@ -103,6 +123,39 @@ Deno.test("ingress-nginx example (AssemblyScript)", async (t) => {
       p.close();
     }
   });
+  await t.step("strings survive the kit's JSON codec; unknown fields are ignored", async () => {
+    const [p] = await loadPlugins([{
+      path,
+      sha256: sha,
+      mode: "in-process",
+      config: { allowSnippets: true },
+    }]);
+    try {
+      const main = find(await p.render(trickyIngress(), {}), "Ingress", "hello-0-0") as {
+        metadata: KubeObject["metadata"];
+      };
+      assert.equal(
+        main.metadata.annotations?.["nginx.ingress.kubernetes.io/configuration-snippet"],
+        `proxy_set_header X-Tricky "${TRICKY_OUT}";\n` +
+          'proxy_set_header Knative-Serving-Revision "hello-00001";\n',
+      );
+    } finally {
+      p.close();
+    }
+  });
+  await t.step("memory is reused across calls (the arena rewinds each call)", async () => {
+    // Every call allocates tens of KiB; without rewinding, 600 calls would
+    // pass the plugin's 64-page (4 MiB) cap, trap and rebuild the instance.
+    const p = await loadPlugin(bytes, { mode: "in-process" });
+    try {
+      const first = await p.render(INGRESS);
+      for (let i = 0; i < 600; i++) await p.render(INGRESS);
+      assert.deepEqual(await p.render(INGRESS), first);
+      assert.equal(p.runner.instancesBuilt, 1);
+    } finally {
+      p.close();
+    }
+  });
   await t.step("three-way split is a domain error → ProviderFailedError", async () => {
     const [p] = await loadPlugins([{ path, sha256: sha, mode: "in-process" }]);
     const three = structuredClone(INGRESS) as unknown as {
@@ -186,6 +239,35 @@ Deno.test("traefik example (Go)", async (t) => {
       }
     });
   }
+  await t.step("strings survive the kit's JSON codec; unknown fields are ignored", async () => {
+    const [p] = await loadPlugins([{ path, sha256: sha, mode: "in-process" }]);
+    const ing = trickyIngress() as unknown as {
+      spec: { rules: { http: { paths: Record<string, unknown>[] } }[] };
+    };
+    const path0 = ing.spec.rules[0].http.paths[0];
+    path0.headers = { "K-Network-Hash": { exact: "override", other: 1 } };
+    (path0.splits as Record<string, unknown>[])[1].servicePort = "http";
+    try {
+      const objs = await p.render(ing as unknown as KubeObject, {});
+      const mw = find(objs, "Middleware", "hello-0-0");
+      assert.deepEqual(mw.spec, {
+        headers: { customRequestHeaders: { "X-Tricky": TRICKY_OUT } },
+      });
+      const ts = find(objs, "TraefikService", "hello-0-0") as {
+        spec: { weighted: { services: { port: unknown }[] } };
+      };
+      assert.deepEqual(ts.spec.weighted.services.map((s) => s.port), [80, "http"]);
+      const route = find(objs, "IngressRoute", "hello") as {
+        spec: { routes: { match: string }[] };
+      };
+      assert.equal(
+        route.spec.routes[0].match,
+        "Host(`hello.default.example.com`) && Header(`K-Network-Hash`, `override`)",
+      );
+    } finally {
+      p.close();
+    }
+  });
   await t.step("its config reaches the plugin", async () => {
     const [p] = await loadPlugins([{
       path,

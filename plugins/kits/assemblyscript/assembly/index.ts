@@ -4,8 +4,11 @@
 //   export { denative_abi_v1, denative_alloc, denative_free, denative_describe,
 //     denative_transform } from "<kit>/assembly/index";
 //
-// Build with `asc entry.ts --runtime minimal --use abort=<kit>/assembly/index/trapAbort`
-// so that the module imports nothing.
+// Build with `asc entry.ts --runtime <kit>/assembly/arena --use abort=<kit>/assembly/index/trapAbort`
+// so that the module imports nothing. The arena runtime frees everything a
+// call allocated when the next call begins: keep no heap object created during
+// a call in a global for later calls. (`--runtime minimal` also works; the kit
+// then runs a full garbage collection after every call, which is slower.)
 import { JSONValue, parseBytes, parseError, Writer } from "./json";
 export { JSONValue, parse, parseBytes, parseError, quote, Writer } from "./json";
 

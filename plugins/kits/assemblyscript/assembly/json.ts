@@ -316,7 +316,7 @@ export let parseError: string = "";
 // Builds a string from UTF-8 bytes that hold no escapes.
 function utf8String(ptr: usize, n: usize, ascii: bool): string {
   if (!ascii) return String.UTF8.decodeUnsafe(ptr, n);
-  const out = changetype<usize>(__new(n << 1, idof<String>()));
+  const out = changetype<usize>(__new(n << 1, idof<string>()));
   for (let i: usize = 0; i < n; i++) store<u16>(out + (i << 1), load<u8>(ptr + i));
   return changetype<string>(out);
 }
@@ -468,8 +468,10 @@ class Parser {
           cp = (cp << 4) | <u32> d;
         }
         // A surrogate pair written as two escapes.
-        if (cp >= 0xd800 && cp < 0xdc00 && p + 6 <= this.end && load<u8>(p) == 92 &&
-          load<u8>(p + 1) == 117) {
+        if (
+          cp >= 0xd800 && cp < 0xdc00 && p + 6 <= this.end && load<u8>(p) == 92 &&
+          load<u8>(p + 1) == 117
+        ) {
           let lo: u32 = 0;
           let ok = true;
           for (let k: usize = 2; k < 6; k++) {
