@@ -122,11 +122,13 @@ export class LeaderElector {
 
   /** Creates the elector (call `start`). */
   constructor(opts: LeaderElectorOptions) {
+    // Options passed through as explicit `undefined` (as the Manager does) must
+    // not override the defaults.
     this.#o = {
-      leaseDurationMs: 15_000,
-      renewDeadlineMs: 10_000,
-      retryPeriodMs: 2_000,
       ...opts,
+      leaseDurationMs: opts.leaseDurationMs ?? 15_000,
+      renewDeadlineMs: opts.renewDeadlineMs ?? 10_000,
+      retryPeriodMs: opts.retryPeriodMs ?? 2_000,
     };
     this.#requestTimeoutMs = opts.requestTimeoutMs ??
       Math.max(this.#o.renewDeadlineMs / 2, 1_000);

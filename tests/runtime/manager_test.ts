@@ -336,3 +336,33 @@ Deno.test("Manager: reconcilers get a deep copy; the cache is never mutated", as
     await m.stop();
   }
 });
+
+Deno.test("Leader election with only a lease name and identity uses the default timings", async () => {
+  // The Manager passes unset timings through as explicit `undefined`; they must
+  // fall back to the defaults, or every Lease call times out at once (NaN ms).
+  const client = new FakeClient([widget("a")]);
+  const m = new Manager({
+    client,
+    plugins: [widgetPlugin()],
+    logger: nullLogger,
+    resyncMs: 0,
+    idleSettleMs: 5,
+    leaderElection: { leaseName: "denative-controller", identity: "me" },
+  });
+  try {
+    await m.start();
+    await m.idle();
+    assert.equal(ready(client, "a"), "True");
+    const lease = client.peek({
+      apiVersion: "coordination.k8s.io/v1",
+      kind: "Lease",
+      namespace: "knative-serving",
+      name: "denative-controller",
+    });
+    const spec = lease?.spec as { holderIdentity?: string; leaseDurationSeconds?: number };
+    assert.equal(spec.holderIdentity, "me");
+    assert.equal(spec.leaseDurationSeconds, 15);
+  } finally {
+    await m.stop();
+  }
+});
