@@ -74,8 +74,20 @@ export function isDns1123Subdomain(s: string): boolean {
   return s.length <= 253 && DNS1123_SUBDOMAIN.test(s);
 }
 
+// Keys already found valid: plugins repeat the same few label and annotation
+// keys on every object, so most checks are a set lookup. Bounded.
+const validKeys = new Set<string>();
+
 /** True for a valid label/annotation key (`[prefix/]name`). */
 export function isQualifiedKey(k: string): boolean {
+  if (validKeys.has(k)) return true;
+  if (!checkQualifiedKey(k)) return false;
+  if (validKeys.size >= 4096) validKeys.clear();
+  validKeys.add(k);
+  return true;
+}
+
+function checkQualifiedKey(k: string): boolean {
   const slash = k.indexOf("/");
   const prefix = slash >= 0 ? k.slice(0, slash) : undefined;
   const name = slash >= 0 ? k.slice(slash + 1) : k;
@@ -99,11 +111,22 @@ function stringMap(v: unknown, path: string, labels: boolean): void {
   }
 }
 
+// Non-streaming decoders keep no state between calls. The lenient one is
+// several times faster; its output has U+FFFD only if the bytes had it or
+// were malformed, and then the strict one decides.
+const UTF8 = new TextDecoder("utf-8");
+const STRICT_UTF8 = new TextDecoder("utf-8", { fatal: true });
+
+function decodeUtf8(bytes: Uint8Array): string {
+  const text = UTF8.decode(bytes);
+  return text.includes("\uFFFD") ? STRICT_UTF8.decode(bytes) : text;
+}
+
 /** Parses the response bytes and checks the envelope (not yet the objects). */
 export function parseResponse(bytes: Uint8Array): TransformResponse {
   let value: unknown;
   try {
-    value = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes));
+    value = JSON.parse(decodeUtf8(bytes));
   } catch (e) {
     throw new InvalidResponseError(`response is not valid UTF-8 JSON: ${(e as Error).message}`);
   }

@@ -76,6 +76,11 @@ export interface LoadOptions {
   allowUnpinned?: boolean;
   /** Worker sandbox (default) or in-process (trusted plugins, benchmarks). */
   mode?: RunMode;
+  /**
+   * Deno permissions of the sandbox Worker (default `"inherit"`). `"none"`
+   * needs `--unstable-worker-options`.
+   */
+  workerPermissions?: "inherit" | "none";
   /** The plugin's configuration (validated against its `configSchema`). */
   config?: Record<string, unknown>;
   /** Host ceilings (default {@link HOST_LIMITS}). */
@@ -344,6 +349,7 @@ async function prepare(
       maxOutputBytes: limits.maxOutputBytes,
       memoryMaxPages: limits.memoryMaxPages,
       timeoutMs: limits.timeoutMs,
+      workerPermissions: opts.workerPermissions,
       log: (stream: "stdout" | "stderr", line: string) =>
         (stream === "stderr" ? log.warn : log.info).call(log, line, {
           plugin: manifest?.name ?? opts.source,

@@ -27,6 +27,12 @@ export interface RunnerOptions {
    * (default 30 s + `timeoutMs`).
    */
   startTimeoutMs?: number;
+  /**
+   * Deno permissions of the sandbox Worker: `"inherit"` (default) or
+   * `"none"`. `"none"` needs the process to run with
+   * `--unstable-worker-options` (Deno 2.9); without it Deno exits the process.
+   */
+  workerPermissions?: "inherit" | "none";
   /** Deadline for the sandbox Worker's own code to load, before the guest starts (default 30 s). */
   loadTimeoutMs?: number;
   /** Plugin stdout/stderr lines. */
@@ -71,7 +77,7 @@ export interface WireError {
 /** Messages from the sandbox Worker. */
 export type WorkerReply =
   | { type: "starting" }
-  | { type: "ready" }
+  | { type: "ready"; fileAccess: boolean }
   | { type: "init-error"; error: WireError }
   | { type: "result"; id: number; output: Uint8Array }
   | { type: "error"; id: number; error: WireError }
@@ -149,6 +155,7 @@ export class WorkerRunner implements PluginRunner {
   #pending = new Map<number, Pending>();
   #nextId = 1;
   #built = 0;
+  #fileAccess: boolean | undefined;
   #queue: Promise<unknown> = Promise.resolve();
   #closed = false;
 
@@ -159,6 +166,13 @@ export class WorkerRunner implements PluginRunner {
   /** Number of Workers (instances) started so far. */
   get instancesBuilt(): number {
     return this.#built;
+  }
+  /**
+   * Whether the running sandbox could read a file (its own code) when it
+   * started; undefined before the first start.
+   */
+  get fileAccess(): boolean | undefined {
+    return this.#fileAccess;
   }
 
   #kill(reason: Error): void {
@@ -180,7 +194,9 @@ export class WorkerRunner implements PluginRunner {
   #start(): { loaded: Promise<void>; ready: Promise<void> } {
     if (this.#ready && this.#loaded) return { loaded: this.#loaded, ready: this.#ready };
     this.#built++;
-    const worker = new Worker(new URL("./worker.ts", import.meta.url), { type: "module" });
+    const options: WorkerOptions & { deno?: { permissions: "none" } } = { type: "module" };
+    if (this.#opts.workerPermissions === "none") options.deno = { permissions: "none" };
+    const worker = new Worker(new URL("./worker.ts", import.meta.url), options);
     this.#worker = worker;
     let loaded!: () => void;
     let failed!: (e: Error) => void;
@@ -200,6 +216,7 @@ export class WorkerRunner implements PluginRunner {
             loaded();
             return;
           case "ready":
+            this.#fileAccess = m.fileAccess;
             loaded();
             resolve();
             return;

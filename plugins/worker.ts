@@ -19,6 +19,17 @@ function errorOf(e: unknown): { kind: GuestError["kind"]; message: string; crash
   return { kind: "trap", message: e instanceof Error ? e.message : String(e), crashed: true };
 }
 
+// Tries to read this Worker's own source: false when the Worker runs without
+// Deno permissions (the host reports it).
+function canReadFiles(): boolean {
+  try {
+    Deno.statSync(new URL(import.meta.url));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 self.onmessage = (ev: MessageEvent<WorkerRequest>) => {
   const msg = ev.data;
   if (msg.type === "init") {
@@ -31,7 +42,7 @@ self.onmessage = (ev: MessageEvent<WorkerRequest>) => {
         memoryMaxPages: msg.memoryMaxPages,
         log: (stream, line) => reply({ type: "log", stream, line }),
       });
-      reply({ type: "ready" });
+      reply({ type: "ready", fileAccess: canReadFiles() });
     } catch (e) {
       reply({ type: "init-error", error: errorOf(e) });
     }

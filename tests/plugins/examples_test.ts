@@ -285,3 +285,15 @@ Deno.test("traefik example (Go)", async (t) => {
     }
   });
 });
+
+Deno.test("Go kit: its JSON decoder and encoder match encoding/json (go test)", async () => {
+  const out = await new Deno.Command("go", {
+    args: ["test", "-count=1", "./..."],
+    cwd: new URL("../../plugins/kits/go/", import.meta.url),
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const text = new TextDecoder().decode(out.stdout) + new TextDecoder().decode(out.stderr);
+  assert.ok(out.success, text);
+  assert.match(text, /^ok\s+denative\.dev\/kit\/go/m);
+});

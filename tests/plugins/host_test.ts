@@ -4,8 +4,10 @@ import {
   capMemory,
   GuestError,
   inspectPlugin,
+  isQualifiedKey,
   type LoadOptions,
   loadPlugin,
+  parseResponse,
   PluginLoadError,
   readMemories,
   type RunnerOptions,
@@ -365,6 +367,43 @@ Deno.test("the Worker's load has its own deadline, reported apart from the guest
   }
 });
 
+Deno.test("the sandbox Worker inherits permissions by default and reports it", async () => {
+  const runner = runnerFor(good());
+  try {
+    assert.equal(runner.fileAccess, undefined);
+    await runner.describe();
+    assert.equal(runner.fileAccess, true);
+  } finally {
+    runner.close();
+  }
+});
+
+Deno.test("with workerPermissions none, a plugin Worker cannot read a file", async () => {
+  // Dropping permissions needs --unstable-worker-options (Deno 2.9), so this
+  // runs in a child process with the flag.
+  const probe = async (permissions: string) => {
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "-A",
+        "--unstable-worker-options",
+        "--config",
+        new URL("../../deno.json", import.meta.url).pathname,
+        new URL("./sandbox_probe.ts", import.meta.url).pathname,
+        permissions,
+      ],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const stderr = new TextDecoder().decode(out.stderr);
+    assert.ok(out.success, stderr);
+    return JSON.parse(new TextDecoder().decode(out.stdout));
+  };
+  // The plugin still starts and answers with no permissions at all.
+  assert.deepEqual(await probe("none"), { fileAccess: false, name: "fixture" });
+  assert.deepEqual(await probe("inherit"), { fileAccess: true, name: "fixture" });
+});
+
 Deno.test("recovery after a crash", async (t) => {
   const bytes = fixturePlugin({
     manifest: testManifest(),
@@ -521,4 +560,32 @@ Deno.test("capMemory rewrites the memory maximum", () => {
     .memory as WebAssembly.Memory;
   assert.throws(() => mem.grow(8), RangeError);
   assert.equal(mem.grow(7), 3);
+});
+
+Deno.test("responses must be strict UTF-8; a real U+FFFD is fine", () => {
+  const enc = new TextEncoder();
+  const envelope = (s: string) =>
+    JSON.stringify({
+      apiVersion: "ingress.denative.dev/v1alpha1",
+      kind: "TransformResponse",
+      w: s,
+    });
+  const [head, tail] = envelope("@").split("@").map((p) => enc.encode(p));
+  for (const bad of [[0xff], [0xc3], [0xed, 0xa0, 0x80], [0xe2, 0x82]]) {
+    const bytes = new Uint8Array([...head, ...bad, ...tail]);
+    assert.throws(() => parseResponse(bytes), /not valid UTF-8 JSON/, `bytes ${bad}`);
+  }
+  const ok = parseResponse(enc.encode(envelope("a \ufffd b"))) as unknown as { w: string };
+  assert.equal(ok.w, "a \ufffd b");
+});
+
+Deno.test("label and annotation keys are checked every time they are seen", () => {
+  for (let i = 0; i < 2; i++) {
+    assert.equal(isQualifiedKey("serving.knative.dev/route"), true);
+    assert.equal(isQualifiedKey("app"), true);
+    assert.equal(isQualifiedKey("bad key"), false);
+    assert.equal(isQualifiedKey("/app"), false);
+    assert.equal(isQualifiedKey("Bad_Prefix/app"), false);
+    assert.equal(isQualifiedKey("x".repeat(64)), false);
+  }
 });

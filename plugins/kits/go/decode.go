@@ -281,7 +281,10 @@ func (d *decoder) value() any {
 }
 
 func (d *decoder) strings() []string {
-	var out []string
+	if d.null() {
+		return nil
+	}
+	out := []string{}
 	d.array(func() { out = append(out, d.str()) })
 	return out
 }
@@ -357,6 +360,9 @@ func (d *decoder) path(p *HTTPIngressPath) {
 		case "appendHeaders":
 			p.AppendHeaders = d.stringMap()
 		case "splits":
+			if d.peek() == '[' {
+				p.Splits = []IngressBackendSplit{}
+			}
 			d.array(func() {
 				p.Splits = append(p.Splits, IngressBackendSplit{})
 				d.split(&p.Splits[len(p.Splits)-1])
@@ -384,6 +390,9 @@ func (d *decoder) rule(r *IngressRule) {
 					d.skip()
 					return
 				}
+				if d.peek() == '[' {
+					r.HTTP.Paths = []HTTPIngressPath{}
+				}
 				d.array(func() {
 					r.HTTP.Paths = append(r.HTTP.Paths, HTTPIngressPath{})
 					d.path(&r.HTTP.Paths[len(r.HTTP.Paths)-1])
@@ -408,6 +417,9 @@ func (d *decoder) ingress(ing *Ingress) {
 			d.object(func(f string) {
 				switch f {
 				case "tls":
+					if d.peek() == '[' {
+						ing.Spec.TLS = []IngressTLS{}
+					}
 					d.array(func() {
 						var t IngressTLS
 						d.object(func(g string) {
@@ -425,6 +437,9 @@ func (d *decoder) ingress(ing *Ingress) {
 						ing.Spec.TLS = append(ing.Spec.TLS, t)
 					})
 				case "rules":
+					if d.peek() == '[' {
+						ing.Spec.Rules = []IngressRule{}
+					}
 					d.array(func() {
 						ing.Spec.Rules = append(ing.Spec.Rules, IngressRule{})
 						d.rule(&ing.Spec.Rules[len(ing.Spec.Rules)-1])
@@ -459,6 +474,9 @@ func DecodeRequest(b []byte, req *Request) error {
 		case "network":
 			req.Network = d.raw()
 		case "observed":
+			if d.peek() == '[' {
+				req.Observed = []Object{}
+			}
 			d.array(func() {
 				o, _ := d.value().(map[string]any)
 				req.Observed = append(req.Observed, o)

@@ -17,6 +17,14 @@ import (
 
 const hexDigits = "0123456789abcdef"
 
+// safeASCII marks the ASCII bytes written as they are.
+var safeASCII = func() (t [utf8.RuneSelf]bool) {
+	for c := 0x20; c < utf8.RuneSelf; c++ {
+		t[c] = c != '"' && c != '\\' && c != '<' && c != '>' && c != '&'
+	}
+	return t
+}()
+
 // AppendJSON appends the JSON encoding of v to b.
 func AppendJSON(b []byte, v any) ([]byte, error) {
 	switch x := v.(type) {
@@ -164,7 +172,7 @@ func appendString(b []byte, s string) []byte {
 	start := 0
 	for i := 0; i < len(s); {
 		if c := s[i]; c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&' {
+			if safeASCII[c] {
 				i++
 				continue
 			}
