@@ -557,6 +557,12 @@ export interface ControllerArgs {
   healthPort: number;
   /** Webhook port (default 8443). */
   webhookPort: number;
+  /**
+   * Address the webhook listens on and names in its serving certificate
+   * (default: all addresses, certificate for the in-cluster Service names).
+   * Set it when the API server calls the webhook by URL, e.g. `127.0.0.1`.
+   */
+  webhookHost?: string;
 }
 
 /** Parses `controller` flags. */
@@ -592,6 +598,9 @@ export function parseControllerArgs(args: string[]): ControllerArgs {
       case "--webhook-port":
         out.webhookPort = port();
         break;
+      case "--webhook-host":
+        out.webhookHost = value();
+        break;
       default:
         throw new Error(`unknown flag ${JSON.stringify(args[i])}`);
     }
@@ -612,7 +621,7 @@ export async function controllerCommand(args: string[]): Promise<number> {
   } catch (e) {
     console.error(`controller: ${(e as Error).message}`);
     console.error(
-      "usage: denative controller [--kubeconfig PATH] [--context NAME] [--no-webhook] [--health-port N] [--webhook-port N]",
+      "usage: denative controller [--kubeconfig PATH] [--context NAME] [--no-webhook] [--health-port N] [--webhook-port N] [--webhook-host ADDR]",
     );
     return 2;
   }
@@ -639,7 +648,12 @@ export async function controllerCommand(args: string[]): Promise<number> {
   });
   const health = serveHealth(manager, { port: opts.healthPort, hostname: "0.0.0.0" });
   const webhook = opts.webhook
-    ? await startWebhook({ client, namespace: SYSTEM_NAMESPACE, port: opts.webhookPort })
+    ? await startWebhook({
+      client,
+      namespace: SYSTEM_NAMESPACE,
+      port: opts.webhookPort,
+      ...(opts.webhookHost ? { hostname: opts.webhookHost, hosts: [opts.webhookHost] } : {}),
+    })
     : undefined;
   await manager.start();
   console.error(
