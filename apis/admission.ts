@@ -115,6 +115,41 @@ function manualPreserve(req: AdmissionRequest, svc: Service): Service {
   return svc;
 }
 
+/** Defaulting (optional) and validation of one kind of an internal group. */
+interface InternalKind {
+  /** Sets defaults; not run on status updates. */
+  defaults?: (req: AdmissionRequest, obj: KubeObject) => KubeObject;
+  /** Validates; not run on deletes or status updates. */
+  validate: (req: AdmissionRequest, obj: KubeObject) => FieldError | undefined;
+}
+
+/** A hook for an internal (controller-written) group: per-kind defaults and validation. */
+function internalHook(
+  name: string,
+  group: string,
+  kinds: Record<string, InternalKind>,
+): AdmissionHook {
+  const forKind = (kind: string) => Object.hasOwn(kinds, kind) ? kinds[kind] : undefined;
+  return {
+    name,
+    group,
+    kinds: Object.keys(kinds),
+    mutate(req) {
+      const obj = req.object!;
+      const defaults = forKind(obj.kind)?.defaults;
+      return defaults && req.subResource !== "status" ? defaults(req, obj) : obj;
+    },
+    validate(req) {
+      if (req.operation === "DELETE" || !req.object || req.subResource === "status") {
+        return undefined;
+      }
+      const validate = forKind(req.object.kind)?.validate;
+      const err = validate?.(req, req.object);
+      return err ? fieldErrorToDenial(err) : undefined;
+    },
+  };
+}
+
 /** Admission hooks for serving.knative.dev, networking.internal and autoscaling.internal. */
 export function servingAdmissionHooks(opts: AdmissionHooksOptions = {}): AdmissionHook[] {
   const src = opts.config;
@@ -175,50 +210,30 @@ export function servingAdmissionHooks(opts: AdmissionHooksOptions = {}): Admissi
       return f ? denial(f(ctxFor(hub, src), hub.object!)) : undefined;
     },
   };
-  const networking: AdmissionHook = {
-    name: "webhook.networking.internal.knative.dev",
-    group: NETWORKING_INTERNAL_GROUP,
-    kinds: ["Ingress", "ServerlessService"],
-    mutate(req) {
-      const obj = req.object!;
-      if (obj.kind === "Ingress" && req.subResource !== "status") {
-        return setIngressDefaults(obj as Ingress);
-      }
-      return obj;
+  const networking = internalHook(
+    "webhook.networking.internal.knative.dev",
+    NETWORKING_INTERNAL_GROUP,
+    {
+      Ingress: {
+        defaults: (_req, o) => setIngressDefaults(o as Ingress),
+        validate: (_req, o) => validateIngress(o as Ingress),
+      },
+      ServerlessService: {
+        validate: (_req, o) => validateServerlessService(o as ServerlessService),
+      },
     },
-    validate(req) {
-      if (req.operation === "DELETE" || !req.object || req.subResource === "status") {
-        return undefined;
-      }
-      if (req.object.kind === "Ingress") return denial(validateIngress(req.object as Ingress));
-      if (req.object.kind === "ServerlessService") {
-        return denial(validateServerlessService(req.object as ServerlessService));
-      }
-      return undefined;
+  );
+  const autoscaling = internalHook(
+    "webhook.autoscaling.internal.knative.dev",
+    AUTOSCALING_INTERNAL_GROUP,
+    {
+      PodAutoscaler: {
+        defaults: (req, o) => setPodAutoscalerDefaults(ctxFor(req, src), o as PodAutoscaler),
+        validate: (req, o) => validatePodAutoscaler(ctxFor(req, src), o as PodAutoscaler),
+      },
+      Metric: { validate: (_req, o) => validateMetric(o as Metric) },
     },
-  };
-  const autoscaling: AdmissionHook = {
-    name: "webhook.autoscaling.internal.knative.dev",
-    group: AUTOSCALING_INTERNAL_GROUP,
-    kinds: ["PodAutoscaler", "Metric"],
-    mutate(req) {
-      const obj = req.object!;
-      if (obj.kind === "PodAutoscaler" && req.subResource !== "status") {
-        return setPodAutoscalerDefaults(ctxFor(req, src), obj as PodAutoscaler);
-      }
-      return obj;
-    },
-    validate(req) {
-      if (req.operation === "DELETE" || !req.object || req.subResource === "status") {
-        return undefined;
-      }
-      if (req.object.kind === "PodAutoscaler") {
-        return denial(validatePodAutoscaler(ctxFor(req, src), req.object as PodAutoscaler));
-      }
-      if (req.object.kind === "Metric") return denial(validateMetric(req.object as Metric));
-      return undefined;
-    },
-  };
+  );
   return [serving, networking, autoscaling, configMapValidationHook(ns)];
 }
 

@@ -4,10 +4,10 @@
  * comes from `deno run -A --v8-flags=--expose-gc bench/runtime_memory.ts`.
  * @module
  */
+import { benchPod } from "./runtime_fixture.ts";
 import {
   FakeClient,
   type KubeClient,
-  type KubeObject,
   Store,
   Watcher,
   type WatchEvent,
@@ -16,35 +16,6 @@ import {
 } from "../runtime/mod.ts";
 
 const N = 10_000;
-
-function pod(i: number): KubeObject {
-  return {
-    apiVersion: "v1",
-    kind: "Pod",
-    metadata: {
-      namespace: `ns${i % 10}`,
-      name: `pod-${i}`,
-      uid: `uid-${i}`,
-      resourceVersion: String(i + 1),
-      labels: { app: `app-${i % 100}`, tier: "web" },
-      ownerReferences: [{
-        apiVersion: "apps/v1",
-        kind: "ReplicaSet",
-        name: `rs-${i % 500}`,
-        uid: `rs-${i % 500}`,
-        controller: true,
-      }],
-    },
-    spec: {
-      containers: [{
-        name: "c",
-        image: "registry.example/app:1",
-        ports: [{ containerPort: 8080 }],
-      }],
-    },
-    status: { phase: "Running", conditions: [{ type: "Ready", status: "True" }] },
-  };
-}
 
 Deno.bench(`work queue: ${N} keys through 4 workers (add/get/done)`, async (b) => {
   const q = new WorkQueue();
@@ -71,7 +42,7 @@ Deno.bench(`work queue: ${N} adds of 100 hot keys (dedup)`, () => {
 Deno.bench(`store: upsert ${N} objects with namespace/owner/label indexes`, () => {
   const s = new Store();
   s.addLabelIndex("app");
-  for (let i = 0; i < N; i++) s.upsert(pod(i));
+  for (let i = 0; i < N; i++) s.upsert(benchPod(i));
 });
 
 Deno.bench(
@@ -79,7 +50,7 @@ Deno.bench(
   async (b) => {
     const events: WatchEvent[] = Array.from(
       { length: N },
-      (_, i) => ({ type: "ADDED", object: pod(i) }),
+      (_, i) => ({ type: "ADDED", object: benchPod(i) }),
     );
     let seen = 0;
     let done!: () => void;
@@ -143,7 +114,7 @@ Deno.bench(`fake client + watcher: ${N} creates observed end to end`, async (b) 
   w.start();
   await store.waitForSync();
   const objs = Array.from({ length: N }, (_, i) => {
-    const p = pod(i);
+    const p = benchPod(i);
     delete p.metadata.uid;
     delete p.metadata.resourceVersion;
     return p;

@@ -70,7 +70,10 @@ export async function runScale(
   namespaces = 1,
 ): Promise<ScaleResult> {
   const workers = Deno.env.get("BENCH_WORKERS");
-  const plane = await startLocalPlane({ apiPort: 0, workers: workers ? Number(workers) : undefined });
+  const plane = await startLocalPlane({
+    apiPort: 0,
+    workers: workers ? Number(workers) : undefined,
+  });
   let peakRss = Deno.memoryUsage().rss;
   const sampler = setInterval(() => {
     peakRss = Math.max(peakRss, Deno.memoryUsage().rss);
@@ -84,7 +87,11 @@ export async function runScale(
     const nsOf = (i: number) => namespaces === 1 ? "default" : `bench-${i % namespaces}`;
     for (let i = 0; i < namespaces; i++) {
       if (nsOf(i) === "default") continue;
-      await plane.client.create({ apiVersion: "v1", kind: "Namespace", metadata: { name: nsOf(i) } });
+      await plane.client.create({
+        apiVersion: "v1",
+        kind: "Namespace",
+        metadata: { name: nsOf(i) },
+      });
     }
     const stream = await plane.client.watch(
       { apiVersion: SV1, kind: "Service" },

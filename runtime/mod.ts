@@ -28,3 +28,4 @@ export * from "./health.ts";
 export * from "./signals.ts";
 export * from "./registry.ts";
 export * from "./client.ts";
+export * from "./tls.ts";

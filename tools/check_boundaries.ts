@@ -2,7 +2,9 @@
  * Enforces DESIGN.md's import table: which top-level folder may import which,
  * cross-folder imports only through the target folder's `mod.ts` (plus
  * `networking/mod.ts` for controllers and plugins, and each folder's `cli.ts`
- * from `main.ts`), and type-only runtime imports from `apiserver/`. A folder's
+ * from `main.ts`), and type-only runtime imports from `apiserver/` (except the
+ * small runtime utilities named in {@link APISERVER_RUNTIME_VALUES}, which it
+ * may import as values through `runtime/mod.ts`). A folder's
  * top-level `cli.ts` is a main.ts subcommand and, like main.ts, may import any
  * folder's `mod.ts`. Prints
  * every violation and exits 1 when there is any.
@@ -19,9 +21,19 @@ export const ALLOWED: Record<string, string[]> = {
   controllers: ["runtime", "apis", "networking"],
   networking: ["runtime", "apis"],
   plugins: ["runtime", "apis", "networking"],
-  apiserver: ["runtime"],
+  apiserver: ["runtime"], // types only, plus APISERVER_RUNTIME_VALUES
   dataplane: ["runtime", "apis"],
 };
+
+/**
+ * Runtime values `apiserver/` may import (through `runtime/mod.ts`): small,
+ * self-contained utilities it shares with the rest of the system. Everything
+ * else it takes from the runtime must be a type.
+ */
+export const APISERVER_RUNTIME_VALUES: readonly string[] = [
+  "generateServingCerts", // runtime/tls.ts: the control plane's serving certificate
+  "isIpHost", // runtime/tls.ts
+];
 
 /** Top-level entry files and what they may import. */
 const ENTRY: Record<string, { folders: string[]; files: RegExp; cli?: string }> = {
@@ -42,7 +54,16 @@ export interface Violation {
 }
 
 const IMPORT_RE =
-  /(?:^|\n)\s*(import|export)\s+(type\s+)?(?:[^"';]*?\s+from\s+)?["']([^"']+)["']|import\(\s*["']([^"']+)["']\s*\)/g;
+  /(?:^|\n)\s*(import|export)\s+(type\s+)?(?:([^"';]*?)\s+from\s+)?["']([^"']+)["']|import\(\s*["']([^"']+)["']\s*\)/g;
+
+/** Whether an import clause names only types and {@link APISERVER_RUNTIME_VALUES}. */
+function onlyAllowedRuntimeValues(clause: string | undefined): boolean {
+  const m = clause?.trim().match(/^\{([^}]*)\}$/);
+  if (!m) return false;
+  return m[1].split(",").map((n) => n.trim()).filter((n) => n !== "").every((n) =>
+    n.startsWith("type ") || APISERVER_RUNTIME_VALUES.includes(n)
+  );
+}
 
 function* walk(dir: string): Generator<string> {
   for (const e of Deno.readDirSync(dir)) {
@@ -66,7 +87,7 @@ export function checkSource(file: string, src: string): Violation[] {
   const allowed = entry ? entry.folders : ALLOWED[top];
   if (!allowed) return out;
   for (const m of src.matchAll(IMPORT_RE)) {
-    const spec = m[3] ?? m[4];
+    const spec = m[4] ?? m[5];
     const typeOnly = !!m[2];
     const line = src.slice(0, m.index! + (m[0].startsWith("\n") ? 1 : 0)).split("\n").length;
     if (!spec.startsWith(".")) {
@@ -108,7 +129,10 @@ export function checkSource(file: string, src: string): Violation[] {
       });
       continue;
     }
-    if (top === "apiserver" && ttop === "runtime" && !typeOnly) {
+    if (
+      top === "apiserver" && ttop === "runtime" && !typeOnly &&
+      !(m[1] === "import" && onlyAllowedRuntimeValues(m[3]))
+    ) {
       out.push({
         file,
         line,

@@ -24,7 +24,7 @@ import {
   USER_QUEUE_METRICS_PORT,
   USER_QUEUE_METRICS_PORT_NAME,
 } from "../../apis/mod.ts";
-import type { KubeObject } from "../../runtime/mod.ts";
+import type { KubeObject, ObjectMeta } from "../../runtime/mod.ts";
 import { childName, controllerRef, union } from "../names.ts";
 
 /** A k8s ServicePort. */
@@ -81,6 +81,17 @@ const httpsPort = (): ServicePort => ({
   targetPort: BACKEND_HTTPS_PORT,
 });
 
+/** Metadata of an object the SKS owns: the SKS's labels (plus its own) and annotations. */
+function childMeta(sks: ServerlessService, name: string, type: string): ObjectMeta {
+  return {
+    name,
+    namespace: sks.metadata.namespace,
+    labels: childLabels(sks, type),
+    annotations: { ...(sks.metadata.annotations ?? {}) },
+    ownerReferences: [controllerRef(sks)],
+  };
+}
+
 /** Builds the private Service selecting the revision's pods (`MakePrivateService`). */
 export function makePrivateService(
   sks: ServerlessService,
@@ -91,13 +102,7 @@ export function makePrivateService(
   return {
     apiVersion: "v1",
     kind: "Service",
-    metadata: {
-      name: privateServiceName(sks),
-      namespace: sks.metadata.namespace,
-      labels: childLabels(sks, ServiceType.Private),
-      annotations: { ...(sks.metadata.annotations ?? {}) },
-      ownerReferences: [controllerRef(sks)],
-    },
+    metadata: childMeta(sks, privateServiceName(sks), ServiceType.Private),
     spec: {
       ports: [
         servingPort(sks, SERVICE_HTTP_PORT),
@@ -131,13 +136,7 @@ export function makePublicService(sks: ServerlessService): KubeObject {
   return {
     apiVersion: "v1",
     kind: "Service",
-    metadata: {
-      name: publicServiceName(sks),
-      namespace: sks.metadata.namespace,
-      labels: childLabels(sks, ServiceType.Public),
-      annotations: { ...(sks.metadata.annotations ?? {}) },
-      ownerReferences: [controllerRef(sks)],
-    },
+    metadata: childMeta(sks, publicServiceName(sks), ServiceType.Public),
     spec: {
       ports: [
         servingPort(sks, isH2C(sks) ? SERVICE_HTTP2_PORT : SERVICE_HTTP_PORT),
@@ -177,13 +176,7 @@ export function makePublicEndpoints(sks: ServerlessService, subsets: EndpointSub
   return {
     apiVersion: "v1",
     kind: "Endpoints",
-    metadata: {
-      name: publicServiceName(sks),
-      namespace: sks.metadata.namespace,
-      labels: childLabels(sks, ServiceType.Public),
-      annotations: { ...(sks.metadata.annotations ?? {}) },
-      ownerReferences: [controllerRef(sks)],
-    },
+    metadata: childMeta(sks, publicServiceName(sks), ServiceType.Public),
     subsets: filtered,
   };
 }

@@ -13,6 +13,7 @@ import {
   serviceConditionSet,
 } from "../../apis/mod.ts";
 import {
+  type Condition,
   type ConditionManager,
   ConditionSet,
   type DuckStatus,
@@ -32,33 +33,56 @@ const CONFIGURATION_GVK = { apiVersion: "serving.knative.dev/v1", kind: "Configu
 const ROUTE_GVK = { apiVersion: "serving.knative.dev/v1", kind: "Route" };
 const REVISION_GVK = { apiVersion: "serving.knative.dev/v1", kind: "Revision" };
 
+/** Mirrors a child's Ready condition onto the Service's condition `t`. */
+function mirrorReady(cm: ConditionManager, t: string, conditions: Condition[] | undefined) {
+  const ready = conditions?.find((c) => c.type === "Ready");
+  if (ready?.status === "True") cm.markTrue(t);
+  else if (ready?.status === "False") cm.markFalse(t, ready.reason ?? "", ready.message ?? "");
+  else cm.markUnknown(t, ready?.reason ?? "", ready?.message ?? "");
+}
+
 /** Creates the Service reconciler. */
 export function createServiceReconciler(deps: ReconcilerDeps): Reconciler<Service> {
   const { client, recorder } = deps;
 
-  async function reconcileConfiguration(svc: Service, cm: ConditionManager) {
+  /**
+   * Brings the Service's child of `kind` (named like the Service, already
+   * looked up as `existing`) to `make(existing)`: creates it when missing,
+   * fails `condition` with NotOwned when another owner holds the name, and
+   * writes labels, annotations and spec unless `same(desired, existing)` and
+   * the labels and annotations match.
+   */
+  async function reconcileChild<T extends Configuration | Route>(
+    svc: Service,
+    cm: ConditionManager,
+    kind: "Configuration" | "Route",
+    condition: string,
+    existing: T | undefined,
+    make: (existing?: T) => T,
+    same: (desired: T, existing: T) => boolean,
+  ): Promise<T> {
     const name = svc.metadata.name ?? "";
-    const ns = svc.metadata.namespace;
-    const existing = await lookup<Configuration>(deps, CONFIGURATION_GVK, ns, name);
     if (!existing) {
-      const created = await client.create(makeConfiguration(svc));
-      recorder.event(svc, "Normal", "Created", `Created Configuration ${JSON.stringify(name)}`);
+      const created = await client.create(make());
+      recorder.event(svc, "Normal", "Created", `Created ${kind} ${JSON.stringify(name)}`);
       return created;
     }
     if (!isControlledBy(existing, svc)) {
-      const msg = `There is an existing Configuration ${JSON.stringify(name)} that we do not own.`;
-      cm.markFalse(ServiceConditions.ConfigurationsReady, "NotOwned", msg);
+      const msg = `There is an existing ${kind} ${JSON.stringify(name)} that we do not own.`;
+      cm.markFalse(condition, "NotOwned", msg);
       throw new Error(
-        `service: ${JSON.stringify(name)} does not own configuration: ${JSON.stringify(name)}`,
+        `service: ${JSON.stringify(name)} does not own ${kind.toLowerCase()}: ${
+          JSON.stringify(name)
+        }`,
       );
     }
-    const desired = makeConfiguration(svc, existing);
+    const desired = make(existing);
     if (
-      isDerivative(desired.spec, existing.spec) &&
+      same(desired, existing) &&
       mapsEqual(desired.metadata.labels, existing.metadata.labels) &&
       mapsEqual(desired.metadata.annotations, existing.metadata.annotations)
     ) return existing;
-    const updated: Configuration = {
+    return await client.update<T>({
       ...existing,
       metadata: {
         ...existing.metadata,
@@ -66,8 +90,21 @@ export function createServiceReconciler(deps: ReconcilerDeps): Reconciler<Servic
         annotations: desired.metadata.annotations,
       },
       spec: desired.spec,
-    };
-    return await client.update(updated);
+    });
+  }
+
+  async function reconcileConfiguration(svc: Service, cm: ConditionManager) {
+    const name = svc.metadata.name ?? "";
+    const ns = svc.metadata.namespace;
+    return await reconcileChild(
+      svc,
+      cm,
+      "Configuration",
+      ServiceConditions.ConfigurationsReady,
+      await lookup<Configuration>(deps, CONFIGURATION_GVK, ns, name),
+      (existing) => makeConfiguration(svc, existing),
+      (desired, existing) => isDerivative(desired.spec, existing.spec),
+    );
   }
 
   function propagateConfigurationStatus(svc: Service, config: Configuration, cm: ConditionManager) {
@@ -84,17 +121,7 @@ export function createServiceReconciler(deps: ReconcilerDeps): Reconciler<Servic
     st.latestCreatedRevisionName = config.status?.latestCreatedRevisionName;
     if (st.latestReadyRevisionName === undefined) delete st.latestReadyRevisionName;
     if (st.latestCreatedRevisionName === undefined) delete st.latestCreatedRevisionName;
-    const ready = config.status?.conditions?.find((c) => c.type === "Ready");
-    if (ready?.status === "True") cm.markTrue(ServiceConditions.ConfigurationsReady);
-    else if (ready?.status === "False") {
-      cm.markFalse(ServiceConditions.ConfigurationsReady, ready.reason ?? "", ready.message ?? "");
-    } else {
-      cm.markUnknown(
-        ServiceConditions.ConfigurationsReady,
-        ready?.reason ?? "",
-        ready?.message ?? "",
-      );
-    }
+    mirrorReady(cm, ServiceConditions.ConfigurationsReady, config.status?.conditions);
     return true;
   }
 
@@ -121,35 +148,17 @@ export function createServiceReconciler(deps: ReconcilerDeps): Reconciler<Servic
 
   async function reconcileRoute(svc: Service, cm: ConditionManager) {
     const name = svc.metadata.name ?? "";
-    const existing = await lookup<Route>(deps, ROUTE_GVK, svc.metadata.namespace, name);
-    const desired = makeRoute(svc);
-    if (!existing) {
-      const created = await client.create(desired);
-      recorder.event(svc, "Normal", "Created", `Created Route ${JSON.stringify(name)}`);
-      return created;
-    }
-    if (!isControlledBy(existing, svc)) {
-      const msg = `There is an existing Route ${JSON.stringify(name)} that we do not own.`;
-      cm.markFalse(ServiceConditions.RoutesReady, "NotOwned", msg);
-      throw new Error(
-        `service: ${JSON.stringify(name)} does not own route: ${JSON.stringify(name)}`,
-      );
-    }
-    if (
-      isDerivative(desired.spec, existing.spec) &&
-      (desired.spec.traffic?.length ?? 0) === (existing.spec.traffic?.length ?? 0) &&
-      mapsEqual(desired.metadata.labels, existing.metadata.labels) &&
-      mapsEqual(desired.metadata.annotations, existing.metadata.annotations)
-    ) return existing;
-    return await client.update<Route>({
-      ...existing,
-      metadata: {
-        ...existing.metadata,
-        labels: desired.metadata.labels,
-        annotations: desired.metadata.annotations,
-      },
-      spec: desired.spec,
-    });
+    return await reconcileChild(
+      svc,
+      cm,
+      "Route",
+      ServiceConditions.RoutesReady,
+      await lookup<Route>(deps, ROUTE_GVK, svc.metadata.namespace, name),
+      () => makeRoute(svc),
+      (desired, existing) =>
+        isDerivative(desired.spec, existing.spec) &&
+        (desired.spec.traffic?.length ?? 0) === (existing.spec.traffic?.length ?? 0),
+    );
   }
 
   function propagateRouteStatus(svc: Service, route: Route, cm: ConditionManager) {
@@ -169,13 +178,7 @@ export function createServiceReconciler(deps: ReconcilerDeps): Reconciler<Servic
     else delete st.address;
     if (rs.traffic !== undefined) st.traffic = structuredClone(rs.traffic);
     else delete st.traffic;
-    const ready = rs.conditions?.find((c) => c.type === "Ready");
-    if (ready?.status === "True") cm.markTrue(ServiceConditions.RoutesReady);
-    else if (ready?.status === "False") {
-      cm.markFalse(ServiceConditions.RoutesReady, ready.reason ?? "", ready.message ?? "");
-    } else {
-      cm.markUnknown(ServiceConditions.RoutesReady, ready?.reason ?? "", ready?.message ?? "");
-    }
+    mirrorReady(cm, ServiceConditions.RoutesReady, rs.conditions);
   }
 
   function checkTrafficMigrated(config: Configuration, route: Route, cm: ConditionManager) {

@@ -312,32 +312,32 @@ async function writeAll(conn: Deno.Conn, data: Uint8Array): Promise<void> {
   while (off < data.length) off += await conn.write(data.subarray(off));
 }
 
-function lengthBody(
-  reader: Reader,
-  length: number,
+type BodyController = ReadableStreamDefaultController<Uint8Array>;
+
+/**
+ * A response body read from upstream by `step`, one pull at a time. `done`
+ * is called once: by `step` (reusable when the body ended cleanly), or with
+ * false when `step` throws (`failed` then ends the stream; by default it
+ * errors it) or the stream is cancelled.
+ */
+function pulledBody(
   done: (reusable: boolean) => void,
+  step: (c: BodyController, finish: (reusable: boolean) => void) => Promise<void>,
+  failed: (c: BodyController, e: unknown) => void = (c, e) => c.error(e),
 ): ReadableStream<Uint8Array> {
-  let left = length;
   let finished = false;
-  const finish = (ok: boolean) => {
+  const finish = (reusable: boolean) => {
     if (!finished) {
       finished = true;
-      done(ok);
+      done(reusable);
     }
   };
   return new ReadableStream<Uint8Array>({
     async pull(c) {
       try {
-        const chunk = await reader.some(left);
-        if (chunk === null) throw new Error("upstream closed mid-body");
-        left -= chunk.length;
-        c.enqueue(chunk);
-        if (left === 0) {
-          c.close();
-          finish(true);
-        }
+        await step(c, finish);
       } catch (e) {
-        c.error(e);
+        failed(c, e);
         finish(false);
       }
     },
@@ -347,32 +347,35 @@ function lengthBody(
   }, { highWaterMark: 0 });
 }
 
+function lengthBody(
+  reader: Reader,
+  length: number,
+  done: (reusable: boolean) => void,
+): ReadableStream<Uint8Array> {
+  let left = length;
+  return pulledBody(done, async (c, finish) => {
+    const chunk = await reader.some(left);
+    if (chunk === null) throw new Error("upstream closed mid-body");
+    left -= chunk.length;
+    c.enqueue(chunk);
+    if (left === 0) {
+      c.close();
+      finish(true);
+    }
+  });
+}
+
 function untilCloseBody(
   reader: Reader,
   done: (reusable: boolean) => void,
 ): ReadableStream<Uint8Array> {
-  let finished = false;
-  const finish = () => {
-    if (!finished) {
-      finished = true;
-      done(false);
-    }
-  };
-  return new ReadableStream<Uint8Array>({
-    async pull(c) {
-      try {
-        const chunk = await reader.some(64 * 1024);
-        if (chunk === null) {
-          c.close();
-          finish();
-        } else c.enqueue(chunk);
-      } catch {
-        c.close();
-        finish();
-      }
-    },
-    cancel: finish,
-  }, { highWaterMark: 0 });
+  return pulledBody(done, async (c, finish) => {
+    const chunk = await reader.some(64 * 1024);
+    if (chunk === null) {
+      c.close();
+      finish(false);
+    } else c.enqueue(chunk);
+  }, (c) => c.close());
 }
 
 function chunkedBody(
@@ -380,46 +383,29 @@ function chunkedBody(
   done: (reusable: boolean) => void,
 ): ReadableStream<Uint8Array> {
   let left = 0; // bytes left in the current chunk
-  let finished = false;
-  const finish = (ok: boolean) => {
-    if (!finished) {
-      finished = true;
-      done(ok);
-    }
-  };
-  return new ReadableStream<Uint8Array>({
-    async pull(c) {
-      try {
-        if (left === 0) {
-          const sizeLine = await reader.line();
-          if (sizeLine === null) throw new Error("upstream closed mid-body");
-          left = parseInt(sizeLine.split(";")[0].trim(), 16);
-          if (Number.isNaN(left)) throw new Error("malformed chunk size from upstream");
-          if (left === 0) {
-            // Trailers end with an empty line.
-            while (true) {
-              const l = await reader.line();
-              if (l === null || l === "") break;
-            }
-            c.close();
-            finish(true);
-            return;
-          }
+  return pulledBody(done, async (c, finish) => {
+    if (left === 0) {
+      const sizeLine = await reader.line();
+      if (sizeLine === null) throw new Error("upstream closed mid-body");
+      left = parseInt(sizeLine.split(";")[0].trim(), 16);
+      if (Number.isNaN(left)) throw new Error("malformed chunk size from upstream");
+      if (left === 0) {
+        // Trailers end with an empty line.
+        while (true) {
+          const l = await reader.line();
+          if (l === null || l === "") break;
         }
-        const chunk = await reader.some(left);
-        if (chunk === null) throw new Error("upstream closed mid-body");
-        left -= chunk.length;
-        if (left === 0 && (await reader.line()) === null) {
-          throw new Error("upstream closed mid-body");
-        }
-        c.enqueue(chunk);
-      } catch (e) {
-        c.error(e);
-        finish(false);
+        c.close();
+        finish(true);
+        return;
       }
-    },
-    cancel() {
-      finish(false);
-    },
-  }, { highWaterMark: 0 });
+    }
+    const chunk = await reader.some(left);
+    if (chunk === null) throw new Error("upstream closed mid-body");
+    left -= chunk.length;
+    if (left === 0 && (await reader.line()) === null) {
+      throw new Error("upstream closed mid-body");
+    }
+    c.enqueue(chunk);
+  });
 }

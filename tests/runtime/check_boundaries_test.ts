@@ -36,6 +36,21 @@ Deno.test("check_boundaries", async (t) => {
       bad("apiserver/x.ts", `import type { KubeObject } from "../runtime/mod.ts";`),
       [],
     );
+    assert.deepEqual(
+      bad(
+        "apiserver/x.ts",
+        `import { generateServingCerts, type KubeObject } from "../runtime/mod.ts";`,
+      ),
+      [],
+    );
+    assert.match(
+      bad("apiserver/x.ts", `import { generateServingCerts, Store } from "../runtime/mod.ts";`)[0],
+      /types only/,
+    );
+    assert.match(
+      bad("apiserver/x.ts", `export { generateServingCerts } from "../runtime/mod.ts";`)[0],
+      /types only/,
+    );
   });
   await t.step("main.ts may import cli.ts files, others may not", () => {
     assert.deepEqual(bad("main.ts", `import { a } from "./controllers/cli.ts";`), []);

@@ -3,7 +3,7 @@
  * `k8s_validation.go`, `metadata_validation.go`), with Knative's wording.
  * @module
  */
-import type { ObjectMeta, OwnerReference } from "../../../runtime/mod.ts";
+import type { ObjectMeta } from "../../../runtime/mod.ts";
 import type { ApiContext } from "../../context.ts";
 import { featureOn } from "../../config/features.ts";
 import {
@@ -98,13 +98,17 @@ export function validateObjectMetadata(
   return errs;
 }
 
+/** When `label` is set, an owner reference of `kind` must name its value. */
 function verifyLabelOwnerRef(
-  val: string,
+  metadata: ObjectMeta,
   label: string,
   kind: string,
-  refs: OwnerReference[] | undefined,
 ): FieldError | undefined {
-  if ((refs ?? []).some((r) => r.kind === kind && r.name === val)) return undefined;
+  const val = metadata.labels?.[label];
+  if (val === undefined) return undefined;
+  if ((metadata.ownerReferences ?? []).some((r) => r.kind === kind && r.name === val)) {
+    return undefined;
+  }
   return errMissingField(label);
 }
 
@@ -116,16 +120,17 @@ function validateVisibilityLabel(labels: Record<string, string> | undefined) {
   return undefined;
 }
 
-function validateCreatorAndModifier(
-  ctx: ApiContext,
-  oldSpec: unknown,
-  newSpec: unknown,
-  oldAnns: Record<string, string> | undefined,
-  newAnns: Record<string, string> | undefined,
-): FieldError | undefined {
+/** An object whose creator and updater annotations are checked on update. */
+interface Annotated {
+  metadata: ObjectMeta;
+  spec?: unknown;
+}
+
+/** The creator annotation never changes; the updater only with the spec. */
+function validateCreatorAndModifier(old: Annotated, cur: Annotated): FieldError | undefined {
   let errs: FieldError | undefined;
-  const o = oldAnns ?? {};
-  const n = newAnns ?? {};
+  const o = old.metadata.annotations ?? {};
+  const n = cur.metadata.annotations ?? {};
   if (o[CREATOR_ANNOTATION] !== n[CREATOR_ANNOTATION]) {
     errs = also(
       errs,
@@ -136,7 +141,7 @@ function validateCreatorAndModifier(
       ),
     );
   }
-  if (semanticEqual(oldSpec, newSpec) && o[UPDATER_ANNOTATION] !== n[UPDATER_ANNOTATION]) {
+  if (semanticEqual(old.spec, cur.spec) && o[UPDATER_ANNOTATION] !== n[UPDATER_ANNOTATION]) {
     errs = also(
       errs,
       errInvalidValue(
@@ -146,8 +151,18 @@ function validateCreatorAndModifier(
       ),
     );
   }
-  void ctx;
-  return errs;
+  return via(errs, "metadata.annotations");
+}
+
+/** A Service's or Configuration's update: creator/updater annotations and the template name. */
+function validateTemplateUpdate(
+  old: Service | Configuration,
+  cur: Service | Configuration,
+): FieldError | undefined {
+  return also(
+    validateCreatorAndModifier(old, cur),
+    via(verifyNameChange(cur.spec?.template, old.spec?.template), "spec.template"),
+  );
 }
 
 // ---------------------------------------------------------------- PodSpec
@@ -791,21 +806,7 @@ export function validateService(ctx: ApiContext, s: Service): FieldError | undef
     );
   }
   if (isUpdate(ctx)) {
-    const old = ctx.baseline as Service;
-    errs = also(
-      errs,
-      via(
-        validateCreatorAndModifier(
-          ctx,
-          old.spec,
-          s.spec,
-          old.metadata.annotations,
-          s.metadata.annotations,
-        ),
-        "metadata.annotations",
-      ),
-      via(verifyNameChange(s.spec?.template, old.spec?.template), "spec.template"),
-    );
+    errs = also(errs, validateTemplateUpdate(ctx.baseline as Service, s));
   }
   return errs;
 }
@@ -814,16 +815,9 @@ export function validateService(ctx: ApiContext, s: Service): FieldError | undef
 export function validateConfiguration(ctx: ApiContext, c: Configuration): FieldError | undefined {
   let errs: FieldError | undefined;
   if (!ctx.statusUpdate) {
-    const labels = c.metadata.labels ?? {};
-    const svc = labels[SERVICE_LABEL];
     errs = also(
       validateObjectMetadata(ctx, c.metadata, false),
-      via(
-        svc !== undefined
-          ? verifyLabelOwnerRef(svc, SERVICE_LABEL, "Service", c.metadata.ownerReferences)
-          : undefined,
-        "labels",
-      ),
+      via(verifyLabelOwnerRef(c.metadata, SERVICE_LABEL, "Service"), "labels"),
     )?.viaField("metadata");
     errs = also(
       errs,
@@ -834,21 +828,7 @@ export function validateConfiguration(ctx: ApiContext, c: Configuration): FieldE
     );
   }
   if (isUpdate(ctx)) {
-    const old = ctx.baseline as Configuration;
-    errs = also(
-      errs,
-      via(
-        validateCreatorAndModifier(
-          ctx,
-          old.spec,
-          c.spec,
-          old.metadata.annotations,
-          c.metadata.annotations,
-        ),
-        "metadata.annotations",
-      ),
-      via(verifyNameChange(c.spec?.template, old.spec?.template), "spec.template"),
-    );
+    errs = also(errs, validateTemplateUpdate(ctx.baseline as Configuration, c));
   }
   return errs;
 }
@@ -857,16 +837,12 @@ export function validateConfiguration(ctx: ApiContext, c: Configuration): FieldE
 export function validateRoute(ctx: ApiContext, r: Route): FieldError | undefined {
   let errs: FieldError | undefined;
   if (!ctx.statusUpdate) {
-    const labels = r.metadata.labels ?? {};
-    const svc = labels[SERVICE_LABEL];
     errs = also(
       validateObjectMetadata(ctx, r.metadata, false),
       via(
         also(
-          svc !== undefined
-            ? verifyLabelOwnerRef(svc, SERVICE_LABEL, "Service", r.metadata.ownerReferences)
-            : undefined,
-          validateVisibilityLabel(labels),
+          verifyLabelOwnerRef(r.metadata, SERVICE_LABEL, "Service"),
+          validateVisibilityLabel(r.metadata.labels),
         ),
         "labels",
       ),
@@ -885,20 +861,7 @@ export function validateRoute(ctx: ApiContext, r: Route): FieldError | undefined
     );
   }
   if (isUpdate(ctx)) {
-    const old = ctx.baseline as Route;
-    errs = also(
-      errs,
-      via(
-        validateCreatorAndModifier(
-          ctx,
-          old.spec,
-          r.spec,
-          old.metadata.annotations,
-          r.metadata.annotations,
-        ),
-        "metadata.annotations",
-      ),
-    );
+    errs = also(errs, validateCreatorAndModifier(ctx.baseline as Route, r));
   }
   return errs;
 }
@@ -907,21 +870,9 @@ export function validateRoute(ctx: ApiContext, r: Route): FieldError | undefined
 export function validateRevision(ctx: ApiContext, r: Revision): FieldError | undefined {
   let errs: FieldError | undefined;
   if (!ctx.statusUpdate) {
-    const labels = r.metadata.labels ?? {};
-    const cfg = labels[CONFIGURATION_LABEL];
     errs = also(
       validateObjectMetadata(ctx, r.metadata, true),
-      via(
-        cfg !== undefined
-          ? verifyLabelOwnerRef(
-            cfg,
-            CONFIGURATION_LABEL,
-            "Configuration",
-            r.metadata.ownerReferences,
-          )
-          : undefined,
-        "labels",
-      ),
+      via(verifyLabelOwnerRef(r.metadata, CONFIGURATION_LABEL, "Configuration"), "labels"),
     )?.viaField("metadata");
     errs = also(errs, via(validateRevisionSpec(ctx, r.spec ?? {}), "spec"));
   }
