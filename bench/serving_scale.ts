@@ -160,4 +160,6 @@ if (import.meta.main) {
       ].join(" "),
     );
   }
+  // A watch the client could not cancel may keep the event loop alive.
+  Deno.exit(0);
 }

@@ -68,6 +68,11 @@ export interface LocalPlaneOptions {
   gatewayPort?: number;
   /** Manager worker count per controller. */
   workers?: number;
+  /**
+   * Watch bookmark interval (ms). Watches end at the next event after a stop,
+   * so a short interval makes `stop()` quick (render uses 250 ms).
+   */
+  bookmarkIntervalMs?: number;
 }
 
 /** A running local control plane with the controllers. */
@@ -170,6 +175,7 @@ export async function startLocalPlane(opts: LocalPlaneOptions = {}): Promise<Loc
     admission: [...servingAdmissionHooks(), configMapValidationHook()],
     converters: servingConverters(),
     simulateWorkloads: true,
+    bookmarkIntervalMs: opts.bookmarkIntervalMs,
   });
   let tmp: string | undefined;
   let gateway: GatewayHandle | undefined;
@@ -415,6 +421,7 @@ export interface RenderOptions {
  */
 export async function render(inputs: KubeObject[], opts: RenderOptions = {}): Promise<KubeObject> {
   const plane = await startLocalPlane({
+    bookmarkIntervalMs: 250,
     ingressClass: opts.ingressClass ?? DEFAULT_RENDER_INGRESS_CLASS,
     domain: opts.domain,
     resolveDigests: opts.resolveDigests,
@@ -519,6 +526,7 @@ export async function devCommand(args: string[]): Promise<number> {
   await Deno.mkdir(dir, { recursive: true });
   if (opts.dataDir) await Deno.mkdir(opts.dataDir, { recursive: true });
   const plane = await startLocalPlane({
+    bookmarkIntervalMs: 1000, // a quick, clean shutdown on SIGTERM
     apiPort: opts.apiPort,
     gatewayPort: opts.gatewayPort,
     kubeconfigOut: opts.kubeconfigOut,

@@ -322,16 +322,26 @@ export class HttpKubeClient implements KubeClient {
         timer = setTimeout(() => idle.abort(), idleMs);
       };
       let buf = "";
+      // Aborting the fetch does not reliably end a pending read of a response body that is
+      // already streaming (Deno 2.9: an idle watch then never ends, and a stopping Watcher
+      // waits for it forever), so cancel the reader ourselves.
+      const onAbort = () => void reader.cancel(signal.reason).catch(() => {});
+      signal.addEventListener("abort", onAbort, { once: true });
       try {
         arm();
         for (;;) {
           let chunk: ReadableStreamReadResult<string>;
           try {
+            if (signal.aborted) throw signal.reason;
             chunk = await reader.read();
           } catch (e) {
             if (idle.signal.aborted && !opts.signal?.aborted) throw timeout("watch idle timeout");
             if (signal.aborted) return;
             throw e;
+          }
+          if (signal.aborted) {
+            if (idle.signal.aborted && !opts.signal?.aborted) throw timeout("watch idle timeout");
+            return;
           }
           if (chunk.done) break;
           arm();
@@ -352,6 +362,7 @@ export class HttpKubeClient implements KubeClient {
           yield ev;
         }
       } finally {
+        signal.removeEventListener("abort", onAbort);
         clearTimeout(timer);
         await reader.cancel().catch(() => {});
         reader.releaseLock();

@@ -9,7 +9,14 @@
  */
 import { Backoff, sleep } from "./backoff.ts";
 import type { KubeClient, ResourceRef } from "./client_api.ts";
-import { errorFromStatus, GoneError, isForbidden, isGone, isUnauthorized } from "./errors.ts";
+import {
+  errorFromStatus,
+  GoneError,
+  isForbidden,
+  isGone,
+  isNotFound,
+  isUnauthorized,
+} from "./errors.ts";
 import { nullLogger } from "./logging.ts";
 import type { RuntimeMetrics } from "./metrics.ts";
 import type { Logger } from "./plugin.ts";
@@ -191,7 +198,16 @@ export class Watcher<T extends KubeObject = KubeObject> {
           continue;
         }
         this.#restart("error");
-        if (isForbidden(e) || isUnauthorized(e)) {
+        if (isNotFound(e) && this.#rv === undefined && !this.#o.store.synced) {
+          // The type is not served (its CRD is not installed, e.g. an ingress provider this
+          // cluster does not run): count it as an empty, synced cache so the manager does not
+          // wait for it forever, and keep retrying so it fills once the CRD appears.
+          this.#log.warn("type not served by the API server; treating it as empty until it is", {
+            error: e,
+          });
+          this.#o.store.markSynced();
+          this.#emit("onSync");
+        } else if (isForbidden(e) || isUnauthorized(e)) {
           this.#log.error("list/watch not permitted: check RBAC and credentials", { error: e });
         } else this.#log.debug("watch failed; backing off", { error: e });
         await sleep(this.#backoff.next(), stop);

@@ -105,6 +105,19 @@ Deno.test({
         );
       });
 
+      await t.step("the labeler moves -00001 to reserve once unreferenced", async () => {
+        const rev = await waitFor(
+          c,
+          { apiVersion: SV1, kind: "Revision", namespace: NS, name: "helloworld-go-00001" },
+          (r) => r.metadata.labels?.["serving.knative.dev/routingState"] === "reserve",
+        );
+        assert.equal(rev.metadata.annotations?.["serving.knative.dev/routes"], undefined);
+        assert.match(
+          rev.metadata.annotations?.["serving.knative.dev/routingStateModified"] ?? "",
+          /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/,
+        );
+      });
+
       await t.step("a release with two revisions splits the traffic", async () => {
         await kubectl(kubeconfig, ["apply", "-f", RELEASE.pathname]);
         const route = await waitFor(

@@ -354,3 +354,46 @@ current-context: ca
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("a watch ends when its signal aborts even if the response body ignores the abort", async () => {
+  // Over TLS to kube-apiserver (HTTP/2), aborting the fetch did not end a pending read of the
+  // streaming body: a stopping Watcher waited forever and `main.ts controller` ignored SIGTERM.
+  // Model that transport: a body that only ever ends when its reader is cancelled.
+  const realFetch = globalThis.fetch;
+  globalThis.fetch = (input: RequestInfo | URL) => {
+    if (!String(input).includes("watch=1")) {
+      const resources = [{ name: "configmaps", kind: "ConfigMap", namespaced: true, verbs: [] }];
+      return Promise.resolve(
+        Response.json({ kind: "APIResourceList", groupVersion: "v1", resources }),
+      );
+    }
+    const body = new ReadableStream<Uint8Array>({
+      start(ctl) {
+        const ev = { type: "ADDED", object: { metadata: { name: "a", resourceVersion: "1" } } };
+        ctl.enqueue(new TextEncoder().encode(JSON.stringify(ev) + "\n"));
+      },
+    });
+    return Promise.resolve(new Response(body, { status: 200 }));
+  };
+  const c = client(1);
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    const ac = new AbortController();
+    const s = await c.watch({ apiVersion: "v1", kind: "ConfigMap", namespace: "ns" }, {
+      signal: ac.signal,
+    });
+    const it = s[Symbol.asyncIterator]();
+    assert.equal((await it.next()).value?.type, "ADDED");
+    const rest = (async () => {
+      for (;;) if ((await it.next()).done) return "ended";
+    })();
+    await new Promise((r) => setTimeout(r, 10));
+    ac.abort();
+    const hung = new Promise<string>((r) => (timer = setTimeout(() => r("hung"), 2_000)));
+    assert.equal(await Promise.race([rest, hung]), "ended");
+  } finally {
+    clearTimeout(timer);
+    globalThis.fetch = realFetch;
+    c.close();
+  }
+});

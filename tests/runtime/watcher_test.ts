@@ -6,6 +6,7 @@ import {
   forbidden,
   type KubeObject,
   MemoryLogger,
+  notFound,
   Store,
   Watcher,
 } from "../../runtime/mod.ts";
@@ -162,6 +163,28 @@ Deno.test("Watcher scenarios", async (t) => {
       assert.ok(w.store.synced);
       await w.stop();
     });
+
+    await t.step(
+      "a type the server does not serve (404 on list) syncs empty and fills once served",
+      async () => {
+        // A provider's CRD that is not installed (kube-apiserver answers 404 page not found):
+        // the cache must still sync, or a manager waiting for every cache never starts.
+        const client = new FakeClient([cm("a")]);
+        const logger = new MemoryLogger();
+        const { store, events, w } = setup(client, { logger });
+        const remove = client.induceFailure("list", "configmaps", notFound("configmaps", ""));
+        w.start();
+        await clock.tickAsync(0);
+        assert.ok(store.synced, "synced although the type is not served");
+        assert.equal(store.size, 0);
+        assert.ok(logger.records.some((r) => r.level === "warn" && /not served/.test(r.msg)));
+        remove();
+        await clock.tickAsync(1000);
+        assert.equal(store.size, 1, "listed once the type is served");
+        assert.deepEqual(events, ["add a"]);
+        await w.stop();
+      },
+    );
   } finally {
     clock.uninstall();
   }

@@ -30,6 +30,25 @@ tableTest(gcPlugin(), [
     wantDeletes: [{ kind: "Revision", namespace: "default", name: "cfg-00001" }],
   },
   {
+    name: "waits until the Configuration's new generation is observed",
+    key: "default/cfg",
+    config: {
+      "config-gc": parseGCConfig({
+        "min-non-active-revisions": "0",
+        "retain-since-create-time": "1h",
+        "retain-since-last-active-time": "1h",
+      }),
+    },
+    objects: [
+      {
+        ...configuration("cfg", "cfg-00003"),
+        metadata: { ...configuration("cfg").metadata, generation: 4 },
+      },
+      reserve("cfg-00001", "2025-06-01T00:00:00Z"),
+      revision("cfg-00003"),
+    ],
+  },
+  {
     name: "defaults keep young revisions",
     key: "default/cfg",
     config: { "config-gc": parseGCConfig({}) },

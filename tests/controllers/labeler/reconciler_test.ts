@@ -70,6 +70,18 @@ tableTest(labelerPlugin(), [
     ],
   },
   {
+    name: "waits while the Route controller has not observed the new generation",
+    key: "default/r",
+    objects: [
+      {
+        ...readyRoute([{ revisionName: "cfg-00002", percent: 100 }], ["cfg-00002"]),
+        metadata: { ...fin(route("r", latest)).metadata, generation: 2 },
+      },
+      configuration("cfg", "cfg-00002"),
+      revision("cfg-00002"),
+    ],
+  },
+  {
     name: "an unready Route releases nothing yet",
     key: "default/r",
     objects: [
