@@ -123,7 +123,10 @@ export async function runScale(
     void watching; // ends when the API server closes its watches
     if (Deno.env.get("BENCH_METRICS")) {
       const lines = plane.manager.metrics.render().split("\n")
-        .filter((l) => /^\w*reconcile\w*total|work_?queue\w*(retries|adds)/.test(l));
+        .filter((l) =>
+          /^\w*reconcile_errors\w*total|^\w*reconcile_total|work_?queue_(retries|adds|rate_limit)/
+            .test(l)
+        );
       console.error(lines.join("\n"));
     }
     const lat = [...readyAt].map(([k, t]) => t - applied.get(k)!).sort((a, b) => a - b);

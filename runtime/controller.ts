@@ -8,7 +8,7 @@
  */
 import type { KubeClient } from "./client_api.ts";
 import { ConditionSet, groomTransitionTimes } from "./conditions.ts";
-import { isConflict, isNotFound, isPermanent } from "./errors.ts";
+import { isConflict, isNotFound, isPermanent, KubeError } from "./errors.ts";
 import { nullLogger } from "./logging.ts";
 import type { RuntimeMetrics } from "./metrics.ts";
 import { jsonEqual } from "./patch.ts";
@@ -321,7 +321,9 @@ export class Controller<T extends KubeObject = KubeObject> {
     const result = out.kind === "error" ? (out.permanent ? "permanent" : "error") : out.kind;
     const m = this.#o.metrics;
     m?.reconcileTotal.inc({ controller: this.plugin.name, result });
-    if (out.kind === "error") m?.reconcileErrors.inc({ controller: this.plugin.name });
+    if (out.kind === "error") {
+      m?.reconcileErrors.inc({ controller: this.plugin.name, reason: errorReason(out.error) });
+    }
     m?.reconcileDuration.observe(
       { controller: this.plugin.name },
       (performance.now() - started) / 1000,
@@ -497,6 +499,19 @@ export class Controller<T extends KubeObject = KubeObject> {
       }
     }
   }
+}
+
+/**
+ * A short, low-cardinality reason for a reconcile error, for the errors
+ * metric: the Kubernetes status reason (`Conflict`, `AlreadyExists`, …),
+ * `Permanent`, `Timeout`, or the error's class name.
+ */
+export function errorReason(e: unknown): string {
+  if (isPermanent(e)) return "Permanent";
+  if (e instanceof ReconcileTimeoutError) return "ReconcileTimeout";
+  if (e instanceof KubeError) return e.reason || `HTTP${e.code}`;
+  if (e instanceof Error) return e.name || "Error";
+  return "Unknown";
 }
 
 function errMessage(e: unknown): string {

@@ -133,6 +133,8 @@ export class RuntimeMetrics implements QueueMetricsSink {
   readonly queueLatency: Histogram;
   /** Rate-limited retries. */
   readonly queueRetries: Counter;
+  /** Seconds retries were held by the global token bucket beyond their backoff. */
+  readonly queueThrottled: Counter;
   /** Watch restarts by resource and reason. */
   readonly watchRestarts: Counter;
   /** Watch events handled by resource. */
@@ -157,6 +159,10 @@ export class RuntimeMetrics implements QueueMetricsSink {
       "denative_workqueue_retries_total",
       "Rate-limited retries.",
     );
+    this.queueThrottled = registry.counter(
+      "denative_workqueue_rate_limit_wait_seconds_total",
+      "Seconds retries waited on the global rate limit beyond their per-key backoff.",
+    );
     this.watchRestarts = registry.counter("denative_watch_restarts_total", "Watch restarts.");
     this.watchEvents = registry.counter("denative_watch_events_total", "Watch events handled.");
   }
@@ -175,6 +181,10 @@ export class RuntimeMetrics implements QueueMetricsSink {
   /** Queue sink: retry. */
   retry(queue: string): void {
     this.queueRetries.inc({ name: queue });
+  }
+  /** Queue sink: the token bucket held a retry `ms` longer. */
+  throttled(queue: string, ms: number): void {
+    this.queueThrottled.inc({ name: queue }, ms / 1000);
   }
   /** Prometheus text. */
   render(): string {

@@ -32,6 +32,8 @@ export interface QueueMetricsSink {
   latency(queue: string, ms: number): void;
   /** A rate-limited retry was scheduled. */
   retry(queue: string): void;
+  /** The global token bucket held a retry `ms` beyond its per-key backoff. */
+  throttled?(queue: string, ms: number): void;
 }
 
 /** A keyed, deduplicating, rate-limited work queue. */
@@ -138,6 +140,7 @@ export class WorkQueue {
     this.#last = now;
     this.#tokens -= 1;
     const bucket = this.#tokens >= 0 ? 0 : Math.ceil((-this.#tokens / this.#o.qps) * 1000);
+    if (bucket > perKey) this.#m?.throttled?.(this.name, bucket - perKey);
     return Math.max(perKey, bucket);
   }
 

@@ -500,7 +500,12 @@ Deno.test({
         .includes(ready?.reason),
       `unexpected revision reason ${ready?.reason}: ${ready?.message}`,
     );
-    assert.equal(condition(k, "ConfigurationsReady")?.status, "False");
+    // Actionable: the message names the image that could not be pulled, and the Service says
+    // which Revision failed and why.
+    assert.match(ready?.message ?? "", /fail\.local\/does-not-exist:1/);
+    const cfgReady = condition(k, "ConfigurationsReady");
+    assert.equal(cfgReady?.status, "False");
+    assert.match(cfgReady?.message ?? "", /bad-image-00001.*fail\.local\/does-not-exist:1/);
   },
 });
 
