@@ -119,6 +119,15 @@ export class Simulator {
   }
 
   async #run(key: string, payload?: KubeObject): Promise<void> {
+    const t0 = performance.now();
+    try { await this.#run2(key, payload); } finally {
+      const k = key.split("/")[0];
+      const g = ((globalThis as Any).SIMPROF ??= {});
+      g[k] = (g[k] ?? 0) + performance.now() - t0;
+      g[k + "#"] = (g[k + "#"] ?? 0) + 1;
+    }
+  }
+  async #run2(key: string, payload?: KubeObject): Promise<void> {
     if (this.#stopped) return;
     const [kind, ns, name] = key.split("/");
     if (kind === "d") await this.#deployment(ns, name);

@@ -121,6 +121,8 @@ export async function runScale(
     await Promise.race([done, new Promise((r) => setTimeout(r, timeoutMs))]);
     abort.abort();
     void watching; // ends when the API server closes its watches
+    // deno-lint-ignore no-explicit-any
+    console.error("SIMPROF", JSON.stringify((globalThis as any).SIMPROF), performance.now() - start);
     if (Deno.env.get("BENCH_METRICS")) {
       const lines = plane.manager.metrics.render().split("\n")
         .filter((l) =>
