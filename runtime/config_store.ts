@@ -29,10 +29,16 @@ export interface ConfigStoreOptions {
 export class ConfigStore implements ConfigSource {
   readonly #specs = new Map<string, ConfigMapSpec>();
   readonly #values = new Map<string, unknown>();
+  /** Why a map's defaults did not parse (cleared once the map loads). */
+  readonly #defaultErrors = new Map<string, string>();
   readonly #o: ConfigStoreOptions;
   readonly #listeners: ((name: string) => void)[] = [];
 
-  /** Creates the store and loads every map's defaults. */
+  /**
+   * Creates the store and loads every map's defaults. A map whose defaults do
+   * not parse (a required key, such as `queue-sidecar-image`) stays unloaded
+   * until its ConfigMap arrives; {@link unloaded} lists it with the reason.
+   */
   constructor(specs: ConfigMapSpec[], opts: ConfigStoreOptions = {}) {
     this.#o = opts;
     for (const s of specs) {
@@ -40,10 +46,7 @@ export class ConfigStore implements ConfigSource {
       try {
         this.#values.set(s.name, s.parse({}));
       } catch (e) {
-        (opts.logger ?? nullLogger).warn("config has no usable defaults", {
-          config: s.name,
-          error: e,
-        });
+        this.#defaultErrors.set(s.name, e instanceof Error ? e.message : String(e));
       }
     }
   }
@@ -56,7 +59,12 @@ export class ConfigStore implements ConfigSource {
   /** The last good value; throws for an unknown name or a map never parsed. */
   get<T>(name: string): T {
     if (!this.#values.has(name)) {
-      throw new Error(`config ${name} is not ${this.#specs.has(name) ? "loaded" : "registered"}`);
+      if (!this.#specs.has(name)) throw new Error(`config ${name} is not registered`);
+      const why = this.#defaultErrors.get(name);
+      throw new Error(
+        `config ${name} is not loaded: the ConfigMap is missing or invalid` +
+          (why ? ` and its defaults are not usable (${why})` : ""),
+      );
     }
     return this.#values.get(name) as T;
   }
@@ -65,6 +73,14 @@ export class ConfigStore implements ConfigSource {
   set(name: string, value: unknown): void {
     this.#values.set(name, value);
     this.#notify(name);
+  }
+
+  /** Maps that have no value yet (absent or invalid, with unusable defaults), with the reason. */
+  unloaded(): { name: string; reason: string }[] {
+    return [...this.#specs.keys()].filter((n) => !this.#values.has(n)).map((name) => ({
+      name,
+      reason: this.#defaultErrors.get(name) ?? "never parsed",
+    }));
   }
 
   /** Calls `fn(name)` whenever a value changes. */

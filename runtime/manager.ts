@@ -263,6 +263,15 @@ export class Manager {
     await this.waitForSync();
     if (this.#stopped) return;
     this.#synced = true;
+    for (const u of this.config.unloaded()) {
+      this.#log.warn(
+        "config map missing or invalid, with no usable defaults; reconciles that need it will fail until it is fixed",
+        {
+          config: u.name,
+          reason: u.reason,
+        },
+      );
+    }
     for (const c of this.controllers.values()) c.start();
     this.#log.info("controllers started", { controllers: [...this.controllers.keys()] });
   }

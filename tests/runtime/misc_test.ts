@@ -88,6 +88,31 @@ Deno.test("ConfigStore keeps the last good value and reports bad ones", () => {
   assert.throws(() => cs.get("nope"), /not registered/);
 });
 
+Deno.test("ConfigStore: a map whose defaults do not parse stays unloaded, with the reason", () => {
+  const cs = new ConfigStore([{
+    name: "config-deployment",
+    parse: (d) => {
+      if (!d["queue-sidecar-image"]) throw new Error("queue-sidecar-image cannot be empty");
+      return { image: d["queue-sidecar-image"] };
+    },
+  }]);
+  assert.deepEqual(cs.unloaded(), [
+    { name: "config-deployment", reason: "queue-sidecar-image cannot be empty" },
+  ]);
+  assert.throws(
+    () => cs.get("config-deployment"),
+    /config config-deployment is not loaded: .*\(queue-sidecar-image cannot be empty\)/,
+  );
+  cs.update({
+    apiVersion: "v1",
+    kind: "ConfigMap",
+    metadata: { name: "config-deployment" },
+    data: { "queue-sidecar-image": "q:1" },
+  });
+  assert.deepEqual(cs.unloaded(), []);
+  assert.deepEqual(cs.get("config-deployment"), { image: "q:1" });
+});
+
 Deno.test("metrics render Prometheus text; health server serves probes", async () => {
   const m = new RuntimeMetrics();
   m.reconcileTotal.inc({ controller: "x", result: "done" });
