@@ -310,11 +310,27 @@ export class HttpKubeClient implements KubeClient {
       signal,
       watch: true,
     });
-    const body = res.body;
     const fill = (o: KubeObject) => this.#fill(o, ref);
+    if (!res.body) return (async function* () {})();
+    const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
+    // Aborting the fetch does not reliably end a pending read of a response body that is
+    // already streaming (Deno 2.9: an idle watch then never ends, and a stopping Watcher
+    // waits for the server's next event), so an abort cancels the reader at once, whether or
+    // not anyone is iterating yet.
+    let released = false;
+    const release = (reason?: unknown) => {
+      if (released) return;
+      released = true;
+      signal.removeEventListener("abort", onAbort);
+      void reader.cancel(reason).catch(() => {});
+    };
+    const onAbort = () => release(signal.reason);
+    if (signal.aborted) onAbort();
+    else signal.addEventListener("abort", onAbort, { once: true });
+    const ended = () => {
+      if (idle.signal.aborted && !opts.signal?.aborted) throw timeout("watch idle timeout");
+    };
     async function* events(): AsyncGenerator<WatchEvent<T>> {
-      if (!body) return;
-      const reader = body.pipeThrough(new TextDecoderStream()).getReader();
       let timer: ReturnType<typeof setTimeout> | undefined;
       const arm = () => {
         if (!idleMs) return;
@@ -322,11 +338,6 @@ export class HttpKubeClient implements KubeClient {
         timer = setTimeout(() => idle.abort(), idleMs);
       };
       let buf = "";
-      // Aborting the fetch does not reliably end a pending read of a response body that is
-      // already streaming (Deno 2.9: an idle watch then never ends, and a stopping Watcher
-      // waits for it forever), so cancel the reader ourselves.
-      const onAbort = () => void reader.cancel(signal.reason).catch(() => {});
-      signal.addEventListener("abort", onAbort, { once: true });
       try {
         arm();
         for (;;) {
@@ -335,14 +346,11 @@ export class HttpKubeClient implements KubeClient {
             if (signal.aborted) throw signal.reason;
             chunk = await reader.read();
           } catch (e) {
-            if (idle.signal.aborted && !opts.signal?.aborted) throw timeout("watch idle timeout");
+            ended();
             if (signal.aborted) return;
             throw e;
           }
-          if (signal.aborted) {
-            if (idle.signal.aborted && !opts.signal?.aborted) throw timeout("watch idle timeout");
-            return;
-          }
+          if (signal.aborted) return ended();
           if (chunk.done) break;
           arm();
           buf += chunk.value;
@@ -362,13 +370,23 @@ export class HttpKubeClient implements KubeClient {
           yield ev;
         }
       } finally {
-        signal.removeEventListener("abort", onAbort);
         clearTimeout(timer);
-        await reader.cancel().catch(() => {});
-        reader.releaseLock();
+        release();
       }
     }
-    return events();
+    // An async generator's return() before its first next() skips its body (and so its
+    // finally): release the stream here too, so `return()` always ends the request.
+    const gen = events();
+    const iterator: AsyncGenerator<WatchEvent<T>> = {
+      next: (...a) => gen.next(...a),
+      throw: (e) => (release(), gen.throw(e)),
+      return: (v) => (release(), gen.return(v)),
+      [Symbol.asyncIterator]() {
+        return this;
+      },
+      [Symbol.asyncDispose]: () => iterator.return(undefined).then(() => {}),
+    };
+    return iterator;
   }
 
   /** Creates an object. */

@@ -73,6 +73,14 @@ async function within<T>(p: Promise<T>, ms: number): Promise<T | "late"> {
   }
 }
 
+/** Shuts the server down; a watch body the client never released would hold it open forever. */
+async function stopServer(server: Deno.HttpServer) {
+  if (await within(server.shutdown(), 1000) === "late") {
+    server.unref();
+    throw new Error("the server still has an open watch after its client let go");
+  }
+}
+
 Deno.test("aborting a silent watch ends its iteration at once and releases the stream", async () => {
   const { server, state, cancelledAtLeast } = silentServer();
   const c = client(server.addr.port);
@@ -94,7 +102,7 @@ Deno.test("aborting a silent watch ends its iteration at once and releases the s
     assert.equal(state.opened, 1);
   } finally {
     c.close();
-    await server.shutdown();
+    await stopServer(server);
   }
 });
 
@@ -113,7 +121,7 @@ Deno.test("a watch aborted before it is iterated ends at once", async () => {
     assert.equal(await within(done, 500), "ended");
   } finally {
     c.close();
-    await server.shutdown();
+    await stopServer(server);
   }
 });
 
@@ -141,7 +149,7 @@ Deno.test("return() on a watch's iterator releases the stream, started or not", 
     assert.equal(state.opened, 2);
   } finally {
     c.close();
-    await server.shutdown();
+    await stopServer(server);
   }
 });
 
