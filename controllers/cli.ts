@@ -66,13 +66,12 @@ export interface LocalPlaneOptions {
   resolveDigests?: boolean;
   /** Start the local gateway on this port (0 = any); no gateway when absent. */
   gatewayPort?: number;
-  /** Manager worker count per controller. */
-  workers?: number;
   /**
-   * Watch bookmark interval (ms). Watches end at the next event after a stop,
-   * so a short interval makes `stop()` quick (render uses 250 ms).
+   * Manager worker count per controller (default {@link LOCAL_PLANE_WORKERS}):
+   * reconciles here wait mostly on loopback API round trips, so more workers
+   * hide that latency (2 per controller left 1,000 Services queued for minutes).
    */
-  bookmarkIntervalMs?: number;
+  workers?: number;
 }
 
 /** A running local control plane with the controllers. */
@@ -161,6 +160,9 @@ export function providerCrds(kinds: { apiVersion: string; kind: string }[]): Kub
   });
 }
 
+/** Default workers per controller on the local plane. */
+export const LOCAL_PLANE_WORKERS = 16;
+
 /**
  * Starts the local API server, writes a kubeconfig, seeds the system
  * namespace and config maps, optionally the local gateway, and runs every
@@ -175,7 +177,6 @@ export async function startLocalPlane(opts: LocalPlaneOptions = {}): Promise<Loc
     admission: [...servingAdmissionHooks(), configMapValidationHook()],
     converters: servingConverters(),
     simulateWorkloads: true,
-    bookmarkIntervalMs: opts.bookmarkIntervalMs,
   });
   let tmp: string | undefined;
   let gateway: GatewayHandle | undefined;
@@ -208,7 +209,7 @@ export async function startLocalPlane(opts: LocalPlaneOptions = {}): Promise<Loc
       configMaps: [...servingConfigMapSpecs(), ...networkingConfigMapSpecs()],
       systemNamespace: SYSTEM_NAMESPACE,
       leaderElection: false,
-      workers: opts.workers,
+      workers: opts.workers ?? LOCAL_PLANE_WORKERS,
     });
     await manager.start();
     const m = manager, c = client, g = gateway;
@@ -421,7 +422,6 @@ export interface RenderOptions {
  */
 export async function render(inputs: KubeObject[], opts: RenderOptions = {}): Promise<KubeObject> {
   const plane = await startLocalPlane({
-    bookmarkIntervalMs: 250,
     ingressClass: opts.ingressClass ?? DEFAULT_RENDER_INGRESS_CLASS,
     domain: opts.domain,
     resolveDigests: opts.resolveDigests,
@@ -526,7 +526,6 @@ export async function devCommand(args: string[]): Promise<number> {
   await Deno.mkdir(dir, { recursive: true });
   if (opts.dataDir) await Deno.mkdir(opts.dataDir, { recursive: true });
   const plane = await startLocalPlane({
-    bookmarkIntervalMs: 1000, // a quick, clean shutdown on SIGTERM
     apiPort: opts.apiPort,
     gatewayPort: opts.gatewayPort,
     kubeconfigOut: opts.kubeconfigOut,
