@@ -33,7 +33,9 @@ import {
   networkingConfigMapSpecs,
 } from "../networking/mod.ts";
 import { type GatewayHandle, kubeEndpointResolver, startGateway } from "../dataplane/mod.ts";
-import { servingPlugins } from "./mod.ts";
+import { loadPlugins, type WasmIngressProvider } from "../plugins/mod.ts";
+import { defaultProviderRegistry, servingPlugins } from "./mod.ts";
+import { portValue, scanFlags } from "./flags.ts";
 import {
   DEFAULT_DOMAIN,
   DEFAULT_RENDER_INGRESS_CLASS,
@@ -58,6 +60,8 @@ export interface LocalPlaneOptions {
   dataDir?: string;
   /** Where to write the kubeconfig (a temp file when absent). */
   kubeconfigOut?: string;
+  /** WebAssembly ingress plugin specs (`FILE.wasm[=sha256]`) to load and register. */
+  plugins?: string[];
   /** Default ingress class written to config-network. */
   ingressClass?: string;
   /** Default domain written to config-domain. */
@@ -160,6 +164,11 @@ export function providerCrds(kinds: { apiVersion: string; kind: string }[]): Kub
   });
 }
 
+/** Stops the sandboxes of loaded WebAssembly plugins. */
+function closePlugins(plugins: WasmIngressProvider[]): void {
+  for (const p of plugins) p.close();
+}
+
 /** Default workers per controller on the local plane. */
 export const LOCAL_PLANE_WORKERS = 16;
 
@@ -169,7 +178,8 @@ export const LOCAL_PLANE_WORKERS = 16;
  * serving controller plus the generic ingress reconciler.
  */
 export async function startLocalPlane(opts: LocalPlaneOptions = {}): Promise<LocalPlane> {
-  const providers = [istioProvider(), contourProvider(), gatewayApiProvider()];
+  const wasm = await loadPlugins(opts.plugins ?? []);
+  const providers = [istioProvider(), contourProvider(), gatewayApiProvider(), ...wasm];
   const api = await startApiServer({
     port: opts.apiPort ?? 0,
     dataDir: opts.dataDir,
@@ -224,6 +234,7 @@ export async function startLocalPlane(opts: LocalPlaneOptions = {}): Promise<Loc
         await g?.close();
         c.close();
         await api.close();
+        closePlugins(wasm);
         if (tmp) await Deno.remove(tmp, { recursive: true }).catch(() => {});
       },
     };
@@ -232,6 +243,7 @@ export async function startLocalPlane(opts: LocalPlaneOptions = {}): Promise<Loc
     await gateway?.close().catch(() => {});
     client?.close();
     await api.close();
+    closePlugins(wasm);
     if (tmp) await Deno.remove(tmp, { recursive: true }).catch(() => {});
     throw e;
   }
@@ -377,7 +389,7 @@ export async function renderCommand(args: string[]): Promise<number> {
   } catch (e) {
     console.error(`render: ${(e as Error).message}`);
     console.error(
-      "usage: denative render -f FILE [-f FILE …] [--ingress-class CLASS] [--domain DOMAIN] [-o yaml|json] [--resolve-digests] [--timeout SECONDS]",
+      "usage: denative render -f FILE [-f FILE …] [--ingress-class CLASS] [--domain DOMAIN] [-o yaml|json] [--resolve-digests] [--timeout SECONDS] [--plugin FILE.wasm[=sha256] …]",
     );
     return 2;
   }
@@ -413,6 +425,8 @@ export interface RenderOptions {
   resolveDigests?: boolean;
   /** Fixed-point timeout (ms). */
   timeoutMs?: number;
+  /** WebAssembly ingress plugin specs (`FILE.wasm[=sha256]`). */
+  plugins?: string[];
 }
 
 /**
@@ -425,6 +439,7 @@ export async function render(inputs: KubeObject[], opts: RenderOptions = {}): Pr
     ingressClass: opts.ingressClass ?? DEFAULT_RENDER_INGRESS_CLASS,
     domain: opts.domain,
     resolveDigests: opts.resolveDigests,
+    plugins: opts.plugins,
   });
   try {
     for (const obj of inputs) {
@@ -463,6 +478,8 @@ export interface DevArgs {
   kubeconfigOut: string;
   /** Data directory (in-memory when absent). */
   dataDir?: string;
+  /** WebAssembly ingress plugins (`--plugin FILE.wasm[=sha256]`, repeatable). */
+  plugins: string[];
 }
 
 /** Parses `dev` flags. */
@@ -471,40 +488,29 @@ export function parseDevArgs(args: string[]): DevArgs {
     apiPort: DEFAULT_API_PORT,
     gatewayPort: DEFAULT_GATEWAY_PORT,
     kubeconfigOut: DEFAULT_KUBECONFIG_OUT,
+    plugins: [],
   };
-  for (let i = 0; i < args.length; i++) {
-    const [flag, inline] = args[i].includes("=")
-      ? [args[i].slice(0, args[i].indexOf("=")), args[i].slice(args[i].indexOf("=") + 1)]
-      : [args[i], undefined];
-    const value = () => {
-      const v = inline ?? args[++i];
-      if (v === undefined) throw new Error(`flag ${flag} needs a value`);
-      return v;
-    };
-    const port = () => {
-      const n = Number(value());
-      if (!Number.isInteger(n) || n < 0 || n > 65535) {
-        throw new Error(`${flag} must be a port (0 = any)`);
-      }
-      return n;
-    };
+  scanFlags(args, (flag, value) => {
     switch (flag) {
       case "--api-port":
-        out.apiPort = port();
-        break;
+        out.apiPort = portValue(flag, value);
+        return true;
       case "--gateway-port":
-        out.gatewayPort = port();
-        break;
+        out.gatewayPort = portValue(flag, value);
+        return true;
       case "--kubeconfig-out":
         out.kubeconfigOut = value();
-        break;
+        return true;
       case "--data-dir":
         out.dataDir = value();
-        break;
+        return true;
+      case "--plugin":
+        out.plugins.push(value());
+        return true;
       default:
-        throw new Error(`unknown flag ${JSON.stringify(args[i])}`);
+        return false;
     }
-  }
+  });
   return out;
 }
 
@@ -516,7 +522,7 @@ export async function devCommand(args: string[]): Promise<number> {
   } catch (e) {
     console.error(`dev: ${(e as Error).message}`);
     console.error(
-      "usage: denative dev [--api-port N] [--gateway-port N] [--kubeconfig-out PATH] [--data-dir DIR]",
+      "usage: denative dev [--api-port N] [--gateway-port N] [--kubeconfig-out PATH] [--data-dir DIR] [--plugin FILE.wasm[=sha256] …]",
     );
     return 2;
   }
@@ -530,6 +536,7 @@ export async function devCommand(args: string[]): Promise<number> {
     gatewayPort: opts.gatewayPort,
     kubeconfigOut: opts.kubeconfigOut,
     dataDir: opts.dataDir,
+    plugins: opts.plugins,
   });
   console.log(`denative dev: API server  ${plane.api.url}`);
   console.log(`denative dev: gateway     ${plane.gateway!.url}`);
@@ -570,48 +577,40 @@ export interface ControllerArgs {
    * Set it when the API server calls the webhook by URL, e.g. `127.0.0.1`.
    */
   webhookHost?: string;
+  /** WebAssembly ingress plugins (`--plugin FILE.wasm[=sha256]`, repeatable). */
+  plugins: string[];
 }
 
 /** Parses `controller` flags. */
 export function parseControllerArgs(args: string[]): ControllerArgs {
-  const out: ControllerArgs = { webhook: true, healthPort: 8080, webhookPort: 8443 };
-  for (let i = 0; i < args.length; i++) {
-    const [flag, inline] = args[i].includes("=")
-      ? [args[i].slice(0, args[i].indexOf("=")), args[i].slice(args[i].indexOf("=") + 1)]
-      : [args[i], undefined];
-    const value = () => {
-      const v = inline ?? args[++i];
-      if (v === undefined) throw new Error(`flag ${flag} needs a value`);
-      return v;
-    };
-    const port = () => {
-      const n = Number(value());
-      if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Error(`${flag} must be a port`);
-      return n;
-    };
+  const out: ControllerArgs = { webhook: true, healthPort: 8080, webhookPort: 8443, plugins: [] };
+  scanFlags(args, (flag, value) => {
     switch (flag) {
       case "--kubeconfig":
         out.kubeconfig = value();
-        break;
+        return true;
       case "--context":
         out.context = value();
-        break;
+        return true;
       case "--no-webhook":
         out.webhook = false;
-        break;
+        return true;
       case "--health-port":
-        out.healthPort = port();
-        break;
+        out.healthPort = portValue(flag, value, false);
+        return true;
       case "--webhook-port":
-        out.webhookPort = port();
-        break;
+        out.webhookPort = portValue(flag, value, false);
+        return true;
       case "--webhook-host":
         out.webhookHost = value();
-        break;
+        return true;
+      case "--plugin":
+        out.plugins.push(value());
+        return true;
       default:
-        throw new Error(`unknown flag ${JSON.stringify(args[i])}`);
+        return false;
     }
-  }
+  });
   return out;
 }
 
@@ -628,7 +627,7 @@ export async function controllerCommand(args: string[]): Promise<number> {
   } catch (e) {
     console.error(`controller: ${(e as Error).message}`);
     console.error(
-      "usage: denative controller [--kubeconfig PATH] [--context NAME] [--no-webhook] [--health-port N] [--webhook-port N] [--webhook-host ADDR]",
+      "usage: denative controller [--kubeconfig PATH] [--context NAME] [--no-webhook] [--health-port N] [--webhook-port N] [--webhook-host ADDR] [--plugin FILE.wasm[=sha256] …]",
     );
     return 2;
   }
@@ -639,9 +638,19 @@ export async function controllerCommand(args: string[]): Promise<number> {
     context: opts.context,
     inCluster,
   });
+  let wasm: WasmIngressProvider[];
+  try {
+    wasm = await loadPlugins(opts.plugins);
+  } catch (e) {
+    console.error(`controller: ${(e as Error).message}`);
+    client.close();
+    return 1;
+  }
+  const registry = defaultProviderRegistry();
+  for (const p of wasm) registry.register(p);
   const manager = new Manager({
     client,
-    plugins: servingPlugins({ resolveDigests: true }),
+    plugins: servingPlugins({ resolveDigests: true, ingressRegistry: registry }),
     configMaps: [...servingConfigMapSpecs(), ...networkingConfigMapSpecs()],
     systemNamespace: SYSTEM_NAMESPACE,
     leaderElection: {
@@ -680,6 +689,7 @@ export async function controllerCommand(args: string[]): Promise<number> {
   await manager.stop();
   await webhook?.close();
   await health.shutdown();
+  closePlugins(wasm);
   client.close();
   return 0;
 }

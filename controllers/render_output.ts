@@ -3,6 +3,7 @@
  * parsing, and the cleaned, sorted `v1 List` it prints.
  * @module
  */
+import { scanFlags } from "./flags.ts";
 import { parseAllDocuments, stringify } from "yaml";
 import type { KubeObject } from "../runtime/mod.ts";
 
@@ -20,6 +21,8 @@ export interface RenderArgs {
   resolveDigests: boolean;
   /** Fixed-point timeout in ms (`--timeout`, seconds). */
   timeoutMs: number;
+  /** WebAssembly ingress plugins (`--plugin FILE.wasm[=sha256]`, repeatable). */
+  plugins: string[];
 }
 
 /** Knative's default ingress class, `render`'s default. */
@@ -36,29 +39,20 @@ export function parseRenderArgs(args: string[]): RenderArgs {
     output: "yaml",
     resolveDigests: false,
     timeoutMs: 60_000,
+    plugins: [],
   };
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i];
-    const [flag, inline] = a.startsWith("--") && a.includes("=")
-      ? [a.slice(0, a.indexOf("=")), a.slice(a.indexOf("=") + 1)]
-      : [a, undefined];
-    const value = () => {
-      if (inline !== undefined) return inline;
-      const v = args[++i];
-      if (v === undefined) throw new Error(`flag ${flag} needs a value`);
-      return v;
-    };
+  scanFlags(args, (flag, value) => {
     switch (flag) {
       case "-f":
       case "--filename":
         out.files.push(value());
-        break;
+        return true;
       case "--ingress-class":
         out.ingressClass = value();
-        break;
+        return true;
       case "--domain":
         out.domain = value();
-        break;
+        return true;
       case "-o":
       case "--output": {
         const v = value();
@@ -66,21 +60,24 @@ export function parseRenderArgs(args: string[]): RenderArgs {
           throw new Error(`unsupported output ${JSON.stringify(v)}, want yaml or json`);
         }
         out.output = v;
-        break;
+        return true;
       }
       case "--resolve-digests":
         out.resolveDigests = true;
-        break;
+        return true;
       case "--timeout": {
         const n = Number(value());
         if (!(n > 0)) throw new Error("--timeout must be a positive number of seconds");
         out.timeoutMs = n * 1000;
-        break;
+        return true;
       }
+      case "--plugin":
+        out.plugins.push(value());
+        return true;
       default:
-        throw new Error(`unknown flag ${JSON.stringify(a)}`);
+        return false;
     }
-  }
+  });
   if (out.files.length === 0) throw new Error("at least one -f FILE is required");
   return out;
 }

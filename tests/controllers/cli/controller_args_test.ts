@@ -7,6 +7,7 @@ Deno.test("controller flags", async (t) => {
       webhook: true,
       healthPort: 8080,
       webhookPort: 8443,
+      plugins: [],
     });
   });
   await t.step("every flag, with and without =", () => {
@@ -20,6 +21,8 @@ Deno.test("controller flags", async (t) => {
         "--webhook-port=9443",
         "--webhook-host",
         "127.0.0.1",
+        "--plugin",
+        "x.wasm=ff",
       ]),
       {
         kubeconfig: "/k",
@@ -28,6 +31,7 @@ Deno.test("controller flags", async (t) => {
         healthPort: 0,
         webhookPort: 9443,
         webhookHost: "127.0.0.1",
+        plugins: ["x.wasm=ff"],
       },
     );
     assert.equal(parseControllerArgs(["--no-webhook"]).webhook, false);

@@ -11,6 +11,7 @@ Deno.test("render flags", async (t) => {
       output: "yaml",
       resolveDigests: false,
       timeoutMs: 60_000,
+      plugins: [],
     });
   });
   await t.step("every flag", () => {
@@ -26,6 +27,9 @@ Deno.test("render flags", async (t) => {
       "--resolve-digests",
       "--timeout",
       "5",
+      "--plugin",
+      "a.wasm",
+      "--plugin=b.wasm=abc",
     ]);
     assert.deepEqual(a.files, ["a", "b"]);
     assert.equal(a.ingressClass, "contour.ingress.networking.knative.dev");
@@ -33,6 +37,7 @@ Deno.test("render flags", async (t) => {
     assert.equal(a.output, "json");
     assert.equal(a.resolveDigests, true);
     assert.equal(a.timeoutMs, 5000);
+    assert.deepEqual(a.plugins, ["a.wasm", "b.wasm=abc"]);
   });
   for (
     const [args, msg] of [
@@ -53,6 +58,7 @@ Deno.test("dev flags", () => {
     apiPort: 6443,
     gatewayPort: 8080,
     kubeconfigOut: ".denative/kubeconfig",
+    plugins: [],
   });
   assert.deepEqual(
     parseDevArgs([
@@ -63,8 +69,10 @@ Deno.test("dev flags", () => {
       "k",
       "--data-dir",
       "d",
+      "--plugin",
+      "p.wasm",
     ]),
-    { apiPort: 0, gatewayPort: 0, kubeconfigOut: "k", dataDir: "d" },
+    { apiPort: 0, gatewayPort: 0, kubeconfigOut: "k", dataDir: "d", plugins: ["p.wasm"] },
   );
   assert.throws(() => parseDevArgs(["--api-port", "70000"]), /port/);
 });
