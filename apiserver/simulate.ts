@@ -13,6 +13,7 @@ import { matchLabels } from "./selectors.ts";
 
 // deno-lint-ignore no-explicit-any
 type Any = any;
+type SelectorReqs = { key: string; op: "="; values: string[] }[];
 
 const SYS: RequestContext = {
   user: { username: "system:serviceaccount:kube-system:deployment-controller" },
@@ -58,6 +59,11 @@ export class Simulator {
   #progress = new Map<string, { hash: string; since: number }>();
   #ip = 0;
   #delayMs: number;
+  /** Selector requirements of the Services with a selector, by namespace and name. */
+  #selectors = new Map<string, Map<string, SelectorReqs>>();
+  /** Services whose Endpoints need recomputing, by namespace. */
+  #dirty = new Map<string, Set<string>>();
+  #endpointsComputed = 0;
 
   /** Creates a simulator; reconciles run `delayMs` after a change. */
   constructor(api: Api, delayMs = 20) {
@@ -77,10 +83,15 @@ export class Simulator {
         this.#schedule(`d/${ns}/${e.object.metadata.name}`, this.#delayMs);
       } else if (e.type === typeKey("", "services")) {
         if (e.kind === "DELETED") {
+          this.#selectors.get(ns)?.delete(e.object.metadata.name!);
+          this.#dirty.get(ns)?.delete(e.object.metadata.name!);
           this.#schedule(`svcdel/${ns}/${e.object.metadata.name}`, 0, e.object);
-        } else this.#schedule(`ep/${ns}`, this.#delayMs);
+        } else {
+          this.#indexService(e.object);
+          this.#markDirty(ns, e.object.metadata.name!);
+        }
       } else if (e.type === typeKey("", "pods")) {
-        this.#schedule(`ep/${ns}`, this.#delayMs);
+        this.#podChanged(ns, e.object, e.old);
         const owner = e.object.metadata.ownerReferences?.find((r) => r.kind === "ReplicaSet");
         if (owner && e.kind === "DELETED") this.#schedule(`rs/${ns}/${owner.name}`, this.#delayMs);
       } else if (e.type === typeKey("apps", "replicasets") && e.kind !== "DELETED") {
@@ -88,8 +99,52 @@ export class Simulator {
         if (owner) this.#schedule(`d/${ns}/${owner.name}`, this.#delayMs);
       }
     });
+    for (const svc of this.#api.store.list(typeKey("", "services"))) this.#indexService(svc);
     for (const d of this.#api.store.list(typeKey("apps", "deployments"))) {
       this.#schedule(`d/${d.metadata.namespace}/${d.metadata.name}`, this.#delayMs);
+    }
+  }
+
+  /**
+   * Endpoints (and EndpointSlice) computations so far, one per Service
+   * recomputed: a Pod or Service change recomputes only the Services it
+   * concerns, not every Service of its namespace.
+   */
+  get endpointsComputed(): number {
+    return this.#endpointsComputed;
+  }
+
+  #indexService(svc: KubeObject): void {
+    const ns = svc.metadata.namespace ?? "";
+    const sel: Record<string, string> = (svc as Any).spec?.selector ?? {};
+    let m = this.#selectors.get(ns);
+    if (!Object.keys(sel).length) {
+      m?.delete(svc.metadata.name!);
+      return;
+    }
+    if (!m) this.#selectors.set(ns, m = new Map());
+    m.set(
+      svc.metadata.name!,
+      Object.entries(sel).map(([key, v]) => ({ key, op: "=" as const, values: [v] })),
+    );
+  }
+
+  #markDirty(ns: string, name: string): void {
+    let d = this.#dirty.get(ns);
+    if (!d) this.#dirty.set(ns, d = new Set());
+    d.add(name);
+    this.#schedule(`ep/${ns}`, this.#delayMs);
+  }
+
+  /** A Pod changed: the Services that select it (before or after) need new Endpoints. */
+  #podChanged(ns: string, pod: KubeObject, old?: KubeObject): void {
+    const sels = this.#selectors.get(ns);
+    if (!sels) return;
+    for (const [name, reqs] of sels) {
+      if (
+        matchLabels(reqs, pod.metadata.labels) ||
+        (old !== undefined && matchLabels(reqs, old.metadata.labels))
+      ) this.#markDirty(ns, name);
     }
   }
 
@@ -119,15 +174,6 @@ export class Simulator {
   }
 
   async #run(key: string, payload?: KubeObject): Promise<void> {
-    const t0 = performance.now();
-    try { await this.#run2(key, payload); } finally {
-      const k = key.split("/")[0];
-      const g = ((globalThis as Any).SIMPROF ??= {});
-      g[k] = (g[k] ?? 0) + performance.now() - t0;
-      g[k + "#"] = (g[k + "#"] ?? 0) + 1;
-    }
-  }
-  async #run2(key: string, payload?: KubeObject): Promise<void> {
     if (this.#stopped) return;
     const [kind, ns, name] = key.split("/");
     if (kind === "d") await this.#deployment(ns, name);
@@ -453,12 +499,18 @@ export class Simulator {
   async #endpoints(ns: string): Promise<void> {
     const api = this.#api;
     const epT = this.#t("", "endpoints");
+    const dirty = this.#dirty.get(ns);
+    if (!dirty?.size) return;
+    this.#dirty.delete(ns);
+    const svcT = this.#t("", "services");
     const pods = api.store.list(typeKey("", "pods"), ns).filter((p) =>
       !p.metadata.deletionTimestamp
     ) as Any[];
-    for (const svc of api.store.list(typeKey("", "services"), ns) as Any[]) {
-      const sel: Record<string, string> = svc.spec?.selector ?? {};
-      if (!Object.keys(sel).length || svc.metadata.deletionTimestamp) continue;
+    for (const svcName of [...dirty].sort()) {
+      const svc = api.raw(svcT, ns, svcName) as Any;
+      const sel: Record<string, string> = svc?.spec?.selector ?? {};
+      if (!svc || !Object.keys(sel).length || svc.metadata.deletionTimestamp) continue;
+      this.#endpointsComputed++;
       const reqs = Object.entries(sel).map(([key, v]) => ({ key, op: "=" as const, values: [v] }));
       const matched = pods.filter((p) => matchLabels(reqs, p.metadata.labels) && p.status?.podIP);
       const isReady = (p: Any) =>

@@ -8,7 +8,8 @@
  * Set BENCH_TIMEOUT_S to bound each size (default 120 s), BENCH_NAMESPACES to
  * spread the Services over that many namespaces (default 1, all in `default`),
  * BENCH_WORKERS for the workers per controller, BENCH_METRICS=1 to print
- * reconcile counts.
+ * reconcile counts, reconcile errors by controller and reason, rate-limited
+ * retries and the seconds the global retry rate cap held them.
  * @module
  */
 import { startLocalPlane } from "../controllers/cli.ts";
@@ -45,6 +46,18 @@ function ready(o: KubeObject): boolean {
 function pct(sorted: number[], p: number): number {
   if (!sorted.length) return NaN;
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+}
+
+/** One table row. */
+function row(r: ScaleResult): string {
+  return [
+    String(r.n).padStart(8),
+    String(r.ready).padStart(6),
+    r.p50.toFixed(0).padStart(8),
+    r.p95.toFixed(0).padStart(8),
+    (r.totalMs / 1000).toFixed(2).padStart(9),
+    (r.peakRss / 2 ** 20).toFixed(0).padStart(12),
+  ].join(" ");
 }
 
 /** Result of one size. */
@@ -121,19 +134,17 @@ export async function runScale(
     await Promise.race([done, new Promise((r) => setTimeout(r, timeoutMs))]);
     abort.abort();
     void watching; // ends when the API server closes its watches
-    // deno-lint-ignore no-explicit-any
-    console.error("SIMPROF", JSON.stringify((globalThis as any).SIMPROF), performance.now() - start);
     if (Deno.env.get("BENCH_METRICS")) {
       const lines = plane.manager.metrics.render().split("\n")
         .filter((l) =>
-          /^\w*reconcile_errors\w*total|^\w*reconcile_total|work_?queue_(retries|adds|rate_limit)/
+          /^\w*reconcile_errors\w*total|^\w*reconcile_total|work_?queue_(retries|rate_limit)/
             .test(l)
         );
       console.error(lines.join("\n"));
     }
     const lat = [...readyAt].map(([k, t]) => t - applied.get(k)!).sort((a, b) => a - b);
     const last = Math.max(start, ...readyAt.values());
-    return {
+    const result = {
       n,
       ready: readyAt.size,
       p50: pct(lat, 50),
@@ -141,6 +152,9 @@ export async function runScale(
       totalMs: last - start,
       peakRss,
     };
+    // measured before the plane stops (stopping has been seen to take minutes)
+    if (Deno.env.get("BENCH_METRICS")) console.error(row(result));
+    return result;
   } finally {
     clearInterval(sampler);
     await plane.stop();
@@ -153,17 +167,7 @@ if (import.meta.main) {
   const namespaces = Number(Deno.env.get("BENCH_NAMESPACES") ?? 1);
   console.log("services  ready  p50(ms)  p95(ms)  total(s)  peakRSS(MB)");
   for (const n of sizes) {
-    const r = await runScale(n, timeoutMs, namespaces);
-    console.log(
-      [
-        String(r.n).padStart(8),
-        String(r.ready).padStart(6),
-        r.p50.toFixed(0).padStart(8),
-        r.p95.toFixed(0).padStart(8),
-        (r.totalMs / 1000).toFixed(2).padStart(9),
-        (r.peakRss / 2 ** 20).toFixed(0).padStart(12),
-      ].join(" "),
-    );
+    console.log(row(await runScale(n, timeoutMs, namespaces)));
   }
   // A watch the client could not cancel may keep the event loop alive.
   Deno.exit(0);

@@ -1,13 +1,18 @@
 import assert from "node:assert/strict";
 import {
   ConfigStore,
+  conflict,
+  errorReason,
   FakeClient,
   JsonLogger,
   KubeEventRecorder,
   type KubeObject,
   type LogRecord,
+  notFound,
   onShutdownSignal,
+  PermanentError,
   PluginRegistry,
+  ReconcileTimeoutError,
   RecordingEventRecorder,
   RuntimeMetrics,
   serveHealth,
@@ -111,6 +116,15 @@ Deno.test("ConfigStore: a map whose defaults do not parse stays unloaded, with t
   });
   assert.deepEqual(cs.unloaded(), []);
   assert.deepEqual(cs.get("config-deployment"), { image: "q:1" });
+});
+
+Deno.test("reconcile errors are counted by a low-cardinality reason", () => {
+  assert.equal(errorReason(conflict("widgets", "w")), "Conflict");
+  assert.equal(errorReason(notFound("widgets", "w")), "NotFound");
+  assert.equal(errorReason(new PermanentError("bad", { reason: "Bad" })), "Permanent");
+  assert.equal(errorReason(new ReconcileTimeoutError("ns/w", 10)), "ReconcileTimeout");
+  assert.equal(errorReason(new TypeError("x")), "TypeError");
+  assert.equal(errorReason("boom"), "Unknown");
 });
 
 Deno.test("metrics render Prometheus text; health server serves probes", async () => {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import FakeTimers from "@sinonjs/fake-timers";
-import { Backoff, WorkQueue } from "../../runtime/mod.ts";
+import { Backoff, RuntimeMetrics, WorkQueue } from "../../runtime/mod.ts";
 
 function clock() {
   return FakeTimers.install({ toFake: ["setTimeout", "clearTimeout", "Date"], now: 0 });
@@ -62,6 +62,22 @@ Deno.test("WorkQueue", async (t) => {
       q.forget("k");
       assert.equal(q.when("k"), 5);
       assert.equal(q.numRequeues("k"), 1);
+    } finally {
+      c.uninstall();
+    }
+  });
+
+  await t.step("reports the time the token bucket holds retries beyond their backoff", () => {
+    const c = clock();
+    try {
+      const m = new RuntimeMetrics();
+      const q = new WorkQueue({ name: "w", baseDelayMs: 1, qps: 10, burst: 1, metrics: m });
+      q.when("a");
+      assert.equal(m.queueThrottled.get({ name: "w" }), 0, "a token was free");
+      assert.equal(q.when("b"), 100);
+      assert.equal(q.when("c"), 200);
+      assert.ok(Math.abs(m.queueThrottled.get({ name: "w" }) - 0.298) < 1e-9);
+      assert.match(m.render(), /denative_workqueue_rate_limit_wait_seconds_total\{name="w"\}/);
     } finally {
       c.uninstall();
     }
