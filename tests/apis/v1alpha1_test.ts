@@ -13,7 +13,7 @@ import {
   validateV1alpha1ServiceSpec,
 } from "../../apis/mod.ts";
 
-const SEED = new URL("../../../shared/seed/helloworld-go.yaml", import.meta.url);
+const SEED = new URL("../../examples/helloworld-go.yaml", import.meta.url);
 
 function v1a(spec: unknown): V1alpha1Service {
   return {
