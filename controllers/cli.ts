@@ -22,6 +22,7 @@ import {
   type KubeObject,
   Manager,
   serveHealth,
+  waitForShutdown,
 } from "../runtime/mod.ts";
 import {
   contourProvider,
@@ -544,19 +545,12 @@ export async function devCommand(args: string[]): Promise<number> {
   console.log(
     `denative dev: try  kubectl --kubeconfig ${opts.kubeconfigOut} apply -f examples/helloworld-go.yaml`,
   );
-  const stopped = new Promise<void>((resolve) => {
-    const onSignal = () => {
-      Deno.removeSignalListener("SIGINT", onSignal);
-      Deno.removeSignalListener("SIGTERM", onSignal);
-      resolve();
-    };
-    Deno.addSignalListener("SIGINT", onSignal);
-    Deno.addSignalListener("SIGTERM", onSignal);
+  return await waitForShutdown({
+    stop: () => {
+      console.log("denative dev: shutting down");
+      return plane.stop();
+    },
   });
-  await stopped;
-  console.log("denative dev: shutting down");
-  await plane.stop();
-  return 0;
 }
 
 /** Parsed `controller` flags. */
@@ -677,19 +671,13 @@ export async function controllerCommand(args: string[]): Promise<number> {
       webhook ? `, webhook on :${webhook.port}` : ""
     }`,
   );
-  await new Promise<void>((resolve) => {
-    const onSignal = () => {
-      Deno.removeSignalListener("SIGINT", onSignal);
-      Deno.removeSignalListener("SIGTERM", onSignal);
-      resolve();
-    };
-    Deno.addSignalListener("SIGINT", onSignal);
-    Deno.addSignalListener("SIGTERM", onSignal);
+  return await waitForShutdown({
+    stop: async () => {
+      await manager.stop();
+      await webhook?.close();
+      await health.shutdown();
+      closePlugins(wasm);
+      client.close();
+    },
   });
-  await manager.stop();
-  await webhook?.close();
-  await health.shutdown();
-  closePlugins(wasm);
-  client.close();
-  return 0;
 }

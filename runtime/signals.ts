@@ -46,3 +46,24 @@ export function onShutdownSignal(target: Stoppable, opts: ShutdownOptions = {}):
     for (const s of signals) Deno.removeSignalListener(s, handler);
   };
 }
+
+/**
+ * Resolves with the process exit code once a shutdown signal has stopped
+ * `target`: 0 after a graceful stop, 1 when the stop failed, ran past
+ * `timeoutMs`, or a second signal arrived. For CLI commands that return
+ * their exit code instead of exiting.
+ */
+export function waitForShutdown(
+  target: Stoppable,
+  opts: Omit<ShutdownOptions, "exit"> = {},
+): Promise<number> {
+  return new Promise((resolve) => {
+    const remove = onShutdownSignal(target, {
+      ...opts,
+      exit: (code) => {
+        remove();
+        resolve(code);
+      },
+    });
+  });
+}

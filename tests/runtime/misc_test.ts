@@ -16,6 +16,7 @@ import {
   RecordingEventRecorder,
   RuntimeMetrics,
   serveHealth,
+  waitForShutdown,
 } from "../../runtime/mod.ts";
 
 const pod: KubeObject = {
@@ -180,6 +181,42 @@ Deno.test("SIGTERM stops the target and exits 0", async () => {
   } finally {
     clearTimeout(keepAlive);
     remove();
+  }
+});
+
+Deno.test("waitForShutdown resolves with the exit code after the stop", async (t) => {
+  const keepAlive = setTimeout(() => {}, 5000);
+  try {
+    await t.step("graceful stop: 0", async () => {
+      let stopped = false;
+      const code = waitForShutdown({
+        stop: () => {
+          stopped = true;
+          return Promise.resolve();
+        },
+      }, { signals: ["SIGTERM"] });
+      Deno.kill(Deno.pid, "SIGTERM");
+      assert.equal(await code, 0);
+      assert.ok(stopped);
+    });
+    await t.step("a failing stop: 1", async () => {
+      const code = waitForShutdown(
+        { stop: () => Promise.reject(new Error("drain failed")) },
+        { signals: ["SIGTERM"] },
+      );
+      Deno.kill(Deno.pid, "SIGTERM");
+      assert.equal(await code, 1);
+    });
+    await t.step("a stop past the timeout: 1", async () => {
+      let release!: () => void;
+      const hung = new Promise<void>((r) => (release = r));
+      const code = waitForShutdown({ stop: () => hung }, { signals: ["SIGTERM"], timeoutMs: 20 });
+      Deno.kill(Deno.pid, "SIGTERM");
+      assert.equal(await code, 1);
+      release();
+    });
+  } finally {
+    clearTimeout(keepAlive);
   }
 });
 
