@@ -7,7 +7,7 @@
  * @module
  */
 import type { KubeClient } from "./client_api.ts";
-import { ConditionSet, groomTransitionTimes } from "./conditions.ts";
+import { type ConditionManager, ConditionSet, groomTransitionTimes } from "./conditions.ts";
 import { isConflict, isNotFound, isPermanent, KubeError } from "./errors.ts";
 import { nullLogger } from "./logging.ts";
 import type { RuntimeMetrics } from "./metrics.ts";
@@ -131,6 +131,9 @@ export class Controller<T extends KubeObject = KubeObject> {
     this.#o = opts;
     this.plugin = opts.plugin;
     this.queue = opts.queue ?? new WorkQueue({ name: opts.plugin.name, metrics: opts.metrics });
+    if (opts.plugin.writesStatus === false && opts.plugin.conditions) {
+      throw new Error(`plugin ${opts.plugin.name} declares conditions but writesStatus: false`);
+    }
     this.#set = opts.plugin.conditions ? new ConditionSet(opts.plugin.conditions) : undefined;
     this.#log = (opts.logger ?? nullLogger).with({ controller: opts.plugin.name });
     this.reconciler = opts.plugin.create({
@@ -215,11 +218,17 @@ export class Controller<T extends KubeObject = KubeObject> {
     this.#scheduleResync();
   }
 
-  /** Stops intake and waits for in-flight reconciles. */
+  /**
+   * Stops intake and waits for in-flight reconciles, as controller-runtime
+   * does: queued, delayed and rate-limited keys are dropped and no reconcile
+   * starts after this is called. The wait is bounded by the reconcile
+   * timeout: a pass that already timed out (see `abandoned`) has had its
+   * signal aborted and is not waited for.
+   */
   async stop(): Promise<void> {
     clearTimeout(this.#resync);
     this.#resync = undefined;
-    await this.queue.shutDownWithDrain();
+    this.queue.shutDown();
     await Promise.all(this.#workers);
   }
 
@@ -374,15 +383,21 @@ export class Controller<T extends KubeObject = KubeObject> {
       return this.#failed(original, e, log);
     }
 
+    // A plugin with `writesStatus: false` is a secondary controller: the status belongs to
+    // another one, so it is neither initialised, stamped nor written here.
+    const writes = this.plugin.writesStatus !== false;
     const obj = deepCopy(original);
-    const status = ((obj as KubeObject).status ??= {}) as DuckStatus;
     const now = this.#now();
-    const mgr = this.#set?.manage(status, () => now);
     const generation = obj.metadata.generation;
-    if (mgr) {
-      mgr.initialize();
-      if (status.observedGeneration !== generation) {
-        mgr.markUnknown(this.#set!.happy, NEW_OBSERVED_GEN_FAILURE, NEW_OBSERVED_GEN_MESSAGE);
+    let mgr: ConditionManager | undefined;
+    if (writes) {
+      const status = ((obj as KubeObject).status ??= {}) as DuckStatus;
+      mgr = this.#set?.manage(status, () => now);
+      if (mgr) {
+        mgr.initialize();
+        if (status.observedGeneration !== generation) {
+          mgr.markUnknown(this.#set!.happy, NEW_OBSERVED_GEN_FAILURE, NEW_OBSERVED_GEN_MESSAGE);
+        }
       }
     }
     let outcome: ShellOutcome = { kind: "done" };
@@ -397,6 +412,31 @@ export class Controller<T extends KubeObject = KubeObject> {
         mgr.markFalse(e.condition ?? this.#set!.happy, e.reason, e.message);
       }
     }
+    if (writes) {
+      const failed = await this.#writeStatus(original, obj, mgr, now, outcome, log);
+      if (failed) return failed;
+    }
+    if (outcome.kind === "error") {
+      return this.#failed(original, outcome.error, log, outcome.permanent);
+    }
+    log.debug("reconciled", { outcome: outcome.kind });
+    return outcome;
+  }
+
+  /**
+   * Stamps `observedGeneration`, grooms transition times and writes the status
+   * when the pass changed it; returns the outcome to report instead when a
+   * failed write should fail an otherwise successful pass.
+   */
+  async #writeStatus(
+    original: T,
+    obj: T,
+    mgr: ConditionManager | undefined,
+    now: Date,
+    outcome: ShellOutcome,
+    log: Logger,
+  ): Promise<ShellOutcome | undefined> {
+    const generation = obj.metadata.generation;
     const newStatus = (obj as KubeObject).status as DuckStatus;
     if (generation !== undefined && (mgr || "observedGeneration" in newStatus)) {
       newStatus.observedGeneration = generation;
@@ -431,11 +471,7 @@ export class Controller<T extends KubeObject = KubeObject> {
         }
       }
     }
-    if (outcome.kind === "error") {
-      return this.#failed(original, outcome.error, log, outcome.permanent);
-    }
-    log.debug("reconciled", { outcome: outcome.kind });
-    return outcome;
+    return undefined;
   }
 
   #failed(obj: T, e: unknown, log: Logger, permanent = isPermanent(e)): ShellOutcome {

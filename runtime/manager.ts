@@ -75,7 +75,17 @@ export interface ManagerOptions {
    * 10 %; 0 disables). See `WatcherOptions.relistIntervalMs`.
    */
   relistIntervalMs?: number;
+  /**
+   * How long `stop` waits for queued Event writes before dropping the rest,
+   * in ms (default {@link DEFAULT_EVENT_FLUSH_TIMEOUT_MS}). Events are best
+   * effort; without this bound a backlog behind a slow API server kept a
+   * stopping manager waiting for minutes.
+   */
+  eventFlushTimeoutMs?: number;
 }
+
+/** Default {@link ManagerOptions.eventFlushTimeoutMs}: 2 s. */
+export const DEFAULT_EVENT_FLUSH_TIMEOUT_MS = 2_000;
 
 /** Liveness/readiness probes. */
 export interface ManagerHealth {
@@ -306,14 +316,18 @@ export class Manager {
     return n;
   }
 
-  /** Stops intake, drains in-flight reconciles, stops watches, releases the lease. */
+  /**
+   * Stops intake (queued and delayed keys are dropped), waits for in-flight
+   * reconciles, stops watches, writes the queued Events for at most
+   * `eventFlushTimeoutMs` (dropping the rest), and releases the lease.
+   */
   async stop(): Promise<void> {
     if (this.#stopped) return;
     this.#stopped = true;
     await Promise.all([...this.controllers.values()].map((c) => c.stop()));
     await Promise.all([...this.#watchers.values()].map((w) => w.stop()));
     await this.#configWatcher?.stop();
-    await this.recorder.flush();
+    await this.recorder.close(this.#o.eventFlushTimeoutMs ?? DEFAULT_EVENT_FLUSH_TIMEOUT_MS);
     await this.#elector?.stop();
     this.#log.info("manager stopped");
   }

@@ -81,7 +81,11 @@ export interface ReconcileContext {
 
 /** The reconcile and finalize functions a plugin creates. */
 export interface Reconciler<T extends KubeObject = KubeObject> {
-  /** Brings the world in line with `obj` (a deep copy; mutate its status freely). */
+  /**
+   * Brings the world in line with `obj` (a deep copy; mutate its status
+   * freely: the shell writes what changed, unless the plugin sets
+   * `writesStatus: false`).
+   */
   reconcile(obj: T, ctx?: ReconcileContext): Promise<ReconcileResult | void>;
   /** Cleans up external state before the finalizer is removed. */
   finalize?(obj: T, ctx?: ReconcileContext): Promise<ReconcileResult | void>;
@@ -111,6 +115,18 @@ export interface ControllerPlugin<T extends KubeObject = KubeObject> {
   finalizer?: string;
   /** Skip reconciling objects this predicate rejects (e.g. another ingress class). */
   filter?(obj: T): boolean;
+  /**
+   * Whether the shell owns this resource's status (default true): initialises
+   * the conditions, stamps `status.observedGeneration`, and writes the status
+   * when the pass changed it. `false` is for secondary controllers on a type
+   * another controller owns the status of (Knative's `SkipStatusUpdates`,
+   * e.g. the labeler on Routes or revision GC on Configurations): the shell
+   * then never touches or writes the status (changes the reconciler makes to
+   * `obj.status` are discarded), so it never claims that the owner observed
+   * a generation it has not. Such a plugin must not declare `conditions`.
+   * Finalizers, events, requeues and errors work as usual.
+   */
+  writesStatus?: boolean;
   /** Creates the reconciler. */
   create(deps: ReconcilerDeps): Reconciler<T>;
 }

@@ -22,11 +22,9 @@ export function gcPlugin(): ControllerPlugin<Configuration> {
         return c ? [`${o.metadata.namespace}/${c}`] : [];
       },
     }],
-    // GC writes no status: act only on Configurations whose generation their
-    // controller has observed (its status write re-enqueues them), so the
-    // runtime never stamps observedGeneration on the Configuration's behalf.
-    filter: (c) =>
-      (c.status?.observedGeneration ?? c.metadata.generation) === c.metadata.generation,
+    // The Configuration's status belongs to the Configuration controller (Knative:
+    // SkipStatusUpdates).
+    writesStatus: false,
     create: (deps) => ({ reconcile: (cfg) => collect(deps, cfg) }),
   };
 }

@@ -3,4 +3,4 @@
  * @module
  */
 export * from "./resources.ts";
-export { LABELER_FINALIZER, labelerPlugin, settled, syncRoutingMeta } from "./reconciler.ts";
+export { LABELER_FINALIZER, labelerPlugin, syncRoutingMeta } from "./reconciler.ts";

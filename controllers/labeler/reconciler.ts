@@ -34,18 +34,6 @@ function readyStatus(route: Route): string | undefined {
   return route.status?.conditions?.find((c) => c.type === "Ready")?.status;
 }
 
-/**
- * The labeler writes no status, so it waits until the Route controller has
- * observed the current generation (its status write re-enqueues the Route);
- * the runtime would otherwise stamp `observedGeneration` for it. Deleting
- * Routes always pass, so the finalizer runs.
- */
-export function settled(route: Route): boolean {
-  if (route.metadata.deletionTimestamp) return true;
-  const og = route.status?.observedGeneration;
-  return og === undefined || og === route.metadata.generation;
-}
-
 /** The labeler controller plugin. */
 export function labelerPlugin(opts: { tracker?: Tracker } = {}): ControllerPlugin<Route> {
   const tracker = opts.tracker ?? new Tracker();
@@ -57,7 +45,8 @@ export function labelerPlugin(opts: { tracker?: Tracker } = {}): ControllerPlugi
       { gvk: REVISION, map: (o) => tracker.lookup("Revision", o) },
     ],
     finalizer: LABELER_FINALIZER,
-    filter: settled,
+    // The Route's status belongs to the Route controller (Knative: SkipStatusUpdates).
+    writesStatus: false,
     create: (deps) => {
       const memory: LabelerMemory = new Map();
       return {

@@ -148,3 +148,70 @@ Deno.test("controller loop: requeueAfter schedules the key; resync re-enqueues a
     clock.uninstall();
   }
 });
+
+Deno.test("controller loop: stop drops queued, delayed and retrying keys; in-flight ones finish", async () => {
+  const clock = FakeTimers.install({ toFake: ["setTimeout", "clearTimeout", "Date"], now: 0 });
+  try {
+    const names = Array.from({ length: 30 }, (_, i) => `w${i}`);
+    const client = new FakeClient(names.map((n) => widget(n)));
+    const store = new Store();
+    store.replace(client.all("example.dev/v1", "Widget"));
+    store.markSynced();
+    const started: string[] = [];
+    const finished: string[] = [];
+    const gates: (() => void)[] = [];
+    let hold = false;
+    const plugin: ControllerPlugin = {
+      name: "busy",
+      resource: { apiVersion: "example.dev/v1", kind: "Widget" },
+      create: () => ({
+        async reconcile(o) {
+          const n = Number(o.metadata.name!.slice(1));
+          started.push(o.metadata.name!);
+          if (hold) await new Promise<void>((r) => gates.push(r));
+          finished.push(o.metadata.name!);
+          if (n < 10) return { requeueAfter: 60_000 };
+          if (n < 20) throw new Error("transient");
+          return undefined;
+        },
+      }),
+    };
+    const c = new Controller({
+      plugin,
+      client,
+      store,
+      stores: new Map([["example.dev/v1/Widget", store.view]]),
+      recorder: new RecordingEventRecorder(),
+      config: new ConfigStore([]),
+      logger: nullLogger,
+      workers: 2,
+      resyncMs: 1_000,
+      queue: new WorkQueue({ baseDelayMs: 1_000 }),
+    });
+    c.start();
+    for (const n of names.slice(0, 20)) c.enqueue(`ns/${n}`);
+    await clock.tickAsync(0);
+    assert.equal(c.queue.delayed, 20, "10 delayed requeues and 10 rate-limited retries");
+    hold = true;
+    for (const n of names.slice(20)) c.enqueue(`ns/${n}`);
+    await clock.tickAsync(0);
+    assert.equal(gates.length, 2, "two reconciles in flight");
+    assert.equal(c.queue.length, 8, "eight keys queued behind them");
+    const before = started.length;
+    let stopped = false;
+    const stopping = c.stop().then(() => (stopped = true));
+    assert.equal(c.queue.length + c.queue.delayed, 0, "queued and delayed keys are dropped");
+    await clock.tickAsync(0);
+    assert.equal(stopped, false, "stop waits for the in-flight reconciles");
+    gates.splice(0).forEach((g) => g());
+    await stopping;
+    assert.deepEqual(finished.slice(-2), ["w20", "w21"], "the in-flight reconciles finished");
+    c.enqueue("ns/w0");
+    c.enqueueAll();
+    await clock.tickAsync(3_600_000);
+    assert.equal(started.length, before, "no reconcile started after stop");
+    assert.equal(clock.countTimers(), 0, "no retry, requeue or resync timer left");
+  } finally {
+    clock.uninstall();
+  }
+});

@@ -1,6 +1,17 @@
 import assert from "node:assert/strict";
-import { conflict, type KubeObject } from "../../runtime/mod.ts";
 import {
+  ConfigStore,
+  conflict,
+  Controller,
+  type ControllerPlugin,
+  FakeClient,
+  type KubeObject,
+  nullLogger,
+  RecordingEventRecorder,
+  Store,
+} from "../../runtime/mod.ts";
+import {
+  object,
   withCondition,
   withDeletionTimestamp,
   withFinalizers,
@@ -9,7 +20,7 @@ import {
   withSpec,
 } from "../builders.ts";
 import { failOnce, induceFailure, runTableRow, tableTest } from "../table.ts";
-import { child, widget, widgetPlugin } from "./widget_plugin.ts";
+import { child, WIDGET, widget, widgetPlugin } from "./widget_plugin.ts";
 
 const MSG = "waiting for the child";
 const creating = [
@@ -166,6 +177,94 @@ tableTest(widgetPlugin({ finalizer: "widgets.example.dev" }), [
     objects: [readyWidget(withFinalizers("other"), withDeletionTimestamp())],
   },
 ]);
+
+/**
+ * A secondary controller on Widgets (like the labeler on Routes): it owns no
+ * status. `touch` makes it change the status anyway; `fail` makes it throw.
+ */
+function observerPlugin(opts: { finalizer?: string } = {}): ControllerPlugin {
+  return {
+    name: "observer",
+    resource: WIDGET,
+    writesStatus: false,
+    finalizer: opts.finalizer,
+    create: ({ client, recorder }) => ({
+      async reconcile(w) {
+        const spec = (w.spec ?? {}) as { touch?: boolean; fail?: boolean };
+        if (spec.touch) (w.status as Record<string, unknown>).touched = true;
+        if (spec.fail) throw new Error("observer failed");
+        recorder.event(w, "Normal", "Observed", `observed ${w.metadata.name}`);
+        await client.create(object("v1", "ConfigMap", "ns", `seen-${w.metadata.name}`));
+      },
+    }),
+  };
+}
+
+const observed = (name: string) => `Normal Observed observed ${name}`;
+const seen = (name: string) => object("v1", "ConfigMap", "ns", `seen-${name}`);
+/** A widget whose new generation its own controller has not observed yet. */
+const unobserved = (...o: ((x: KubeObject) => void)[]) =>
+  readyWidget((x) => (x.metadata.generation = 2), ...o);
+const noStatusWrites = (c: FakeClient) => assert.equal(c.statusUpdates.length, 0);
+
+tableTest(observerPlugin(), [
+  {
+    name: "writesStatus false: no status write, not even observedGeneration",
+    key: "ns/w",
+    objects: [unobserved()],
+    wantCreates: [seen("w")],
+    wantEvents: [observed("w")],
+    check: noStatusWrites,
+  },
+  {
+    name: "writesStatus false: status changes made by the reconciler are discarded",
+    key: "ns/w",
+    objects: [unobserved(withSpec({ touch: true }))],
+    wantCreates: [seen("w")],
+    wantEvents: [observed("w")],
+    check: noStatusWrites,
+  },
+  {
+    name: "writesStatus false: errors are still reported and retried",
+    key: "ns/w",
+    objects: [unobserved(withSpec({ fail: true }))],
+    wantErr: true,
+    wantEvents: ["Warning InternalError observer failed"],
+    check: noStatusWrites,
+  },
+]);
+
+tableTest(observerPlugin({ finalizer: "observer.example.dev" }), [
+  {
+    name: "writesStatus false: the finalizer is still added",
+    key: "ns/w",
+    objects: [unobserved()],
+    wantPatches: [{
+      name: "w",
+      patch: { metadata: { finalizers: ["observer.example.dev"], resourceVersion: "1" } },
+    }],
+    wantCreates: [seen("w")],
+    wantEvents: [observed("w")],
+    check: noStatusWrites,
+  },
+]);
+
+Deno.test("writesStatus false with conditions is rejected", () => {
+  const store = new Store();
+  assert.throws(
+    () =>
+      new Controller({
+        plugin: { ...observerPlugin(), conditions: { happy: "Ready", dependents: [] } },
+        client: new FakeClient(),
+        store,
+        stores: new Map([["example.dev/v1/Widget", store.view]]),
+        recorder: new RecordingEventRecorder(),
+        config: new ConfigStore([]),
+        logger: nullLogger,
+      }),
+    /declares conditions but writesStatus: false/,
+  );
+});
 
 Deno.test("table harness fails on extra and missing actions", async (t) => {
   await t.step("extra create", async () => {

@@ -1,6 +1,9 @@
 import assert from "node:assert/strict";
 import FakeTimers from "@sinonjs/fake-timers";
 import {
+  type ControllerPlugin,
+  DEFAULT_EVENT_FLUSH_TIMEOUT_MS,
+  DEFAULT_EVENT_WRITE_CONCURRENCY,
   FakeClient,
   healthApp,
   type KubeObject,
@@ -364,5 +367,58 @@ Deno.test("Leader election with only a lease name and identity uses the default 
     assert.equal(spec.leaseDurationSeconds, 15);
   } finally {
     await m.stop();
+  }
+});
+
+Deno.test("Manager.stop waits for queued Event writes for at most eventFlushTimeoutMs", async () => {
+  const clock = FakeTimers.install({ toFake: ["setTimeout", "clearTimeout", "Date"], now: 0 });
+  try {
+    assert.equal(DEFAULT_EVENT_FLUSH_TIMEOUT_MS, 2_000);
+    const client = new FakeClient(Array.from({ length: 40 }, (_, i) => widget(`w${i}`)));
+    client.hang("create", "events"); // an API server that no longer answers Event writes
+    let reconciled = 0;
+    const plugin: ControllerPlugin = {
+      name: "noisy",
+      resource: { apiVersion: "example.dev/v1", kind: "Widget" },
+      create: ({ recorder }) => ({
+        reconcile(o) {
+          reconciled++;
+          recorder.event(o, "Normal", "Seen", `seen ${o.metadata.name}`);
+          return Promise.resolve();
+        },
+      }),
+    };
+    const m = new Manager({
+      client,
+      plugins: [plugin],
+      logger: nullLogger,
+      resyncMs: 0,
+      relistIntervalMs: 0,
+      eventFlushTimeoutMs: 1_000,
+    });
+    await m.start();
+    await clock.tickAsync(0);
+    assert.equal(reconciled, 40);
+    const eventCreates = () => client.creates.filter((a) => a.kind === "Event").length;
+    const inFlight = eventCreates();
+    assert.ok(
+      inFlight > 1 && inFlight <= DEFAULT_EVENT_WRITE_CONCURRENCY,
+      `at most one write in flight per lane (${inFlight})`,
+    );
+    assert.equal(m.recorder.pending, 40);
+    let stopped = false;
+    const stopping = m.stop().then(() => (stopped = true));
+    await clock.tickAsync(999);
+    assert.equal(stopped, false, "the backlog gets its grace period");
+    await clock.tickAsync(1);
+    assert.equal(stopped, true, "then stop returns, though writes still hang");
+    await stopping;
+    assert.equal(m.recorder.dropped, 40 - inFlight, "the rest are dropped");
+    assert.equal(eventCreates(), inFlight, "no write started after");
+    m.recorder.event(widget("late"), "Normal", "Late", "after stop");
+    await clock.tickAsync(0);
+    assert.equal(eventCreates(), inFlight, "nor any event after stop");
+  } finally {
+    clock.uninstall();
   }
 });

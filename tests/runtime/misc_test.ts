@@ -55,6 +55,66 @@ Deno.test("KubeEventRecorder writes v1 Events and folds repeats into a count", a
   assert.deepEqual(r2.events, ["Normal A b"]);
 });
 
+Deno.test("KubeEventRecorder writes in parallel lanes, repeats in order, capped and closable", async (t) => {
+  const podN = (i: number): KubeObject => ({
+    ...pod,
+    metadata: { namespace: "ns", name: `p${i}`, uid: `u${i}` },
+  });
+  await t.step("writes overlap, while repeats of one event still fold into a count", async () => {
+    const client = new FakeClient();
+    const create = client.create.bind(client);
+    let open = 0, most = 0;
+    const gates: (() => void)[] = [];
+    client.create = async (o, opts) => {
+      most = Math.max(most, ++open);
+      await new Promise<void>((r) => gates.push(r));
+      open--;
+      return await create(o, opts);
+    };
+    const rec = new KubeEventRecorder({ client, concurrency: 4 });
+    for (let i = 0; i < 20; i++) rec.event(podN(i), "Normal", "Made", "made");
+    for (let i = 0; i < 5; i++) rec.event(pod, "Warning", "Failed", "boom");
+    while (rec.pending > 0) {
+      gates.splice(0).forEach((g) => g());
+      await new Promise((r) => setTimeout(r, 0));
+    }
+    assert.ok(most > 1 && most <= 4, `writes overlapped, within the limit (${most})`);
+    const evs = client.all("v1", "Event");
+    assert.equal(evs.length, 21);
+    assert.equal(evs.find((e) => e.reason === "Failed")!.count, 5);
+  });
+  await t.step("the time is that of the call, not of the (later) write", async () => {
+    let now = 1_000;
+    const client = new FakeClient();
+    const rec = new KubeEventRecorder({ client, now: () => new Date(now) });
+    rec.event(pod, "Normal", "A", "b");
+    now = 99_000;
+    await rec.flush();
+    assert.equal(client.all("v1", "Event")[0].lastTimestamp, "1970-01-01T00:00:01Z");
+  });
+  await t.step("beyond maxPending new events are dropped", async () => {
+    const client = new FakeClient();
+    client.hang("create", "events");
+    const rec = new KubeEventRecorder({ client, maxPending: 3 });
+    for (let i = 0; i < 5; i++) rec.event(podN(i), "Normal", "Made", "made");
+    assert.equal(rec.pending, 3);
+    assert.equal(rec.dropped, 2);
+    await rec.close(0);
+  });
+  await t.step("close writes the backlog within its grace and drops later events", async () => {
+    const client = new FakeClient();
+    const rec = new KubeEventRecorder({ client, concurrency: 2 });
+    for (let i = 0; i < 10; i++) rec.event(podN(i), "Normal", "Made", "made");
+    await rec.close(60_000);
+    assert.equal(client.all("v1", "Event").length, 10);
+    assert.equal(rec.dropped, 0);
+    rec.event(pod, "Normal", "Late", "late");
+    await rec.flush();
+    assert.equal(client.all("v1", "Event").length, 10);
+    assert.equal(rec.dropped, 1);
+  });
+});
+
 Deno.test("JsonLogger: levels, child fields, errors", () => {
   const recs: LogRecord[] = [];
   const log = new JsonLogger({ level: "info", sink: (r) => recs.push(r) });

@@ -144,6 +144,28 @@ Deno.test("Reconcile timeout", async (t) => {
       },
     );
 
+    await t.step("stop does not wait for an abandoned pass that never settles", async () => {
+      const e = setup({ reconcileTimeoutMs: 1_000 });
+      e.c.start();
+      e.c.enqueue("ns/w");
+      await clock.tickAsync(1_000);
+      assert.equal(e.c.abandoned, 1);
+      let stopped = false;
+      const stopping = e.c.stop().then(() => (stopped = true));
+      await clock.tickAsync(0);
+      assert.equal(stopped, true, "stop is bounded by the reconcile timeout");
+      await stopping;
+      await clock.tickAsync(10_000);
+      assert.equal(
+        e.log.filter((l) => l.endsWith("start w")).length,
+        1,
+        "its retry was dropped with the queue",
+      );
+      e.release();
+      await clock.tickAsync(0);
+      assert.deepEqual(e.statusOf("w"), [], "the abandoned pass still writes nothing");
+    });
+
     await t.step("reconcileKey reports the timeout as a transient error", async () => {
       const e = setup({ reconcileTimeoutMs: 2_000 });
       const p = e.c.reconcileKey("ns/w");

@@ -30,7 +30,9 @@ tableTest(gcPlugin(), [
     wantDeletes: [{ kind: "Revision", namespace: "default", name: "cfg-00001" }],
   },
   {
-    name: "waits until the Configuration's new generation is observed",
+    // The Configuration's status is the Configuration controller's: GC collects but never
+    // stamps observedGeneration for it.
+    name: "collects before the new generation is observed, writing no status",
     key: "default/cfg",
     config: {
       "config-gc": parseGCConfig({
@@ -47,6 +49,7 @@ tableTest(gcPlugin(), [
       reserve("cfg-00001", "2025-06-01T00:00:00Z"),
       revision("cfg-00003"),
     ],
+    wantDeletes: [{ kind: "Revision", namespace: "default", name: "cfg-00001" }],
   },
   {
     name: "defaults keep young revisions",

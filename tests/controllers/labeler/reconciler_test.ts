@@ -70,7 +70,10 @@ tableTest(labelerPlugin(), [
     ],
   },
   {
-    name: "waits while the Route controller has not observed the new generation",
+    // The Route's status is the Route controller's: the labeler marks what the new spec
+    // references but writes no status (no observedGeneration stamped for the Route
+    // controller), and releases nothing until that generation is Ready or Failed.
+    name: "marks for a generation the Route controller has not observed; writes no status",
     key: "default/r",
     objects: [
       {
@@ -79,6 +82,28 @@ tableTest(labelerPlugin(), [
       },
       configuration("cfg", "cfg-00002"),
       revision("cfg-00002"),
+      active("cfg-00001"),
+    ],
+    wantPatches: [
+      {
+        name: "cfg-00002",
+        kind: "Revision",
+        patchType: "merge",
+        patch: {
+          metadata: {
+            labels: { "serving.knative.dev/routingState": "active" },
+            annotations: {
+              "serving.knative.dev/routes": "r",
+              "serving.knative.dev/routingStateModified": STAMP,
+            },
+          },
+        },
+      },
+      {
+        name: "cfg",
+        kind: "Configuration",
+        patch: { metadata: { annotations: { "serving.knative.dev/routes": "r" } } },
+      },
     ],
   },
   {
