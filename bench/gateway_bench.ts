@@ -3,51 +3,99 @@
  * the same upstream, measured side by side in one run.
  *
  * Setup: the upstream (a tiny `Deno.serve` answering 24 bytes), the gateway
- * (`startGateway` in front of it) and the load generator each run in their
- * own OS process, so none of them shares an event loop with another (in
- * production the gateway and the revision are separate processes too).
+ * (`startGateway` in front of it), a reference byte pass-through proxy (no
+ * HTTP parsing at all: the floor for any Deno loopback proxy) and the load
+ * generator each run in their own OS process, so none of them shares an
+ * event loop with another (in production the gateway and the revision are
+ * separate processes too).
  *
  * - Latency: one keep-alive connection to each target, requests alternating
  *   direct / gateway (so both see the same machine state), concurrency 1.
- * - Throughput: `concurrency` keep-alive connections, direct then gateway,
- *   twice, median of the runs per target. The load side is `wrk` when it is
- *   on PATH (`--load=deno` forces the built-in one), else a raw-socket Deno
- *   HTTP/1.1 client in its own process; both targets always get the same
- *   client and concurrency.
+ * - Throughput: `rounds` rounds; each round runs every target once, back to
+ *   back, with `concurrency` keep-alive connections (the order rotates from
+ *   round to round), and the gateway / direct ratio is taken within the
+ *   round. Medians over the rounds are reported, with every round shown.
+ *   The load side is `wrk -t1` when it is on PATH (`--load=deno` forces the
+ *   built-in one), else a raw-socket Deno HTTP/1.1 client in its own
+ *   process; all targets always get the same client and concurrency.
+ * - CPU (Linux): for each run, the CPU time per request of the load
+ *   generator, the upstream and the proxy (from `/proc/<pid>/stat`), the
+ *   kernel's softirq time per request and how busy the whole machine was
+ *   (from `/proc/stat`), and the load average: on a shared machine a
+ *   throughput ratio only means something next to these.
  *
- * `deno run -A bench/gateway_bench.ts [requests] [concurrency] [--load=wrk|deno]`
- * prints the report. The same file, run with `--role=...`, is the upstream,
- * the gateway or the load generator child process.
+ * `deno run -A bench/gateway_bench.ts [requests] [concurrency] [--rounds=5]
+ * [--seconds=2] [--load=wrk|deno] [--json]` prints the report. The same file,
+ * run with `--role=...`, is the upstream, the gateway, the pass-through or
+ * the load generator child process.
  * @module
  */
 import { startGateway, staticEndpointResolver } from "../dataplane/mod.ts";
 
-/** Per-target results. */
-export interface BenchResult {
-  /** Median latency at concurrency 1, ms. */
-  p50: number;
-  /** 99th percentile latency at concurrency 1, ms. */
-  p99: number;
-  /** Requests per second at the given concurrency (median of runs). */
+/** CPU time per request (µs) during one throughput run, and how busy the machine was. */
+export interface CpuSample {
+  /** The load generator's CPU per request, µs. */
+  load: number;
+  /** The upstream's CPU per request, µs. */
+  upstream: number;
+  /** The proxy's CPU per request (0 for direct runs), µs. */
+  proxy: number;
+  /** Kernel softirq time per request, machine-wide (loopback packet delivery), µs. */
+  softirq: number;
+  /** Share of the machine's CPU time that was busy (all processes), 0–1. */
+  busy: number;
+}
+
+/** One throughput run of one target. */
+export interface RunSample {
+  /** Requests per second. */
   rps: number;
-  /** Median latency under the concurrent load, ms. */
-  loadedP50: number;
-  /** 99th percentile latency under the concurrent load, ms. */
-  loadedP99: number;
+  /** Median latency under load, ms. */
+  p50: number;
+  /** 99th percentile latency under load, ms. */
+  p99: number;
+  /** CPU accounting (null where `/proc` is unavailable). */
+  cpu: CpuSample | null;
+}
+
+/** One round: each target once, back to back. */
+export interface BenchRound {
+  /** The upstream called directly. */
+  direct: RunSample;
+  /** Through the gateway. */
+  gateway: RunSample;
+  /** Through the byte pass-through reference proxy. */
+  passthrough: RunSample;
+  /** 1-minute load average when the round ended. */
+  loadavg: number;
+}
+
+/** Latency at concurrency 1, ms. */
+export interface LatencyResult {
+  /** Median. */
+  p50: number;
+  /** 99th percentile. */
+  p99: number;
 }
 
 /** The whole report. */
 export interface GatewayBenchReport {
-  /** The direct target. */
-  direct: BenchResult;
-  /** The gateway target. */
-  gateway: BenchResult;
+  /** Interleaved latency at concurrency 1. */
+  latency: { direct: LatencyResult; gateway: LatencyResult };
+  /** Every throughput round. */
+  rounds: BenchRound[];
   /** Which load generator measured throughput. */
   load: "wrk" | "deno";
   /** Requests per target in the latency phase. */
   requests: number;
   /** Connections in the throughput phase. */
   concurrency: number;
+  /** Seconds per throughput run (wrk). */
+  seconds: number;
+  /** Logical CPUs of the machine. */
+  cpus: number;
+  /** Load averages (1, 5, 15 min) before the bench started. */
+  loadavgBefore: number[];
 }
 
 const enc = new TextEncoder();
@@ -61,9 +109,40 @@ function pct(sorted: ArrayLike<number>, p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 }
 
-function median(xs: number[]): number {
+/** The median of `xs`. */
+export function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+}
+
+// ---------------------------------------------------------------------------
+// CPU accounting (Linux /proc).
+
+const TICK_MS = 10; // USER_HZ is 100 on Linux
+
+/** utime + stime (+ cutime + cstime of waited-for children), ms; null off Linux. */
+function procCpuMs(pid: number | "self", children = false): number | null {
+  try {
+    const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
+    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    // f[0] is field 3 (state): utime is field 14, stime 15, cutime 16, cstime 17.
+    const ticks = Number(f[11]) + Number(f[12]) + (children ? Number(f[13]) + Number(f[14]) : 0);
+    return ticks * TICK_MS;
+  } catch {
+    return null;
+  }
+}
+
+/** Machine-wide CPU ticks: [busy, idle, softirq]; null off Linux. */
+function machineTicks(): [number, number, number] | null {
+  try {
+    const line = Deno.readTextFileSync("/proc/stat").split("\n")[0];
+    const v = line.trim().split(/\s+/).slice(1).map(Number);
+    const [user, nice, system, idle, iowait, irq, softirq, steal] = v;
+    return [user + nice + system + irq + softirq + (steal ?? 0), idle + iowait, softirq];
+  } catch {
+    return null;
+  }
 }
 
 // ---------------------------------------------------------------------------
@@ -102,6 +181,42 @@ function runGateway(upstreamPort: number): void {
     }],
   });
   console.log(JSON.stringify({ port: gw.port }));
+}
+
+/**
+ * The reference: each client connection gets its own upstream connection and
+ * bytes are copied both ways as they come, with no HTTP parsing at all. No
+ * Deno proxy can do less per request.
+ */
+function runPassthrough(upstreamPort: number): void {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const pump = async (from: Deno.Conn, to: Deno.Conn) => {
+    const buf = new Uint8Array(64 * 1024);
+    try {
+      for (;;) {
+        const n = await from.read(buf);
+        if (n === null) break;
+        let off = 0;
+        while (off < n) off += await to.write(buf.subarray(off, n));
+      }
+    } catch { /* either side went away */ }
+    for (const c of [from, to]) {
+      try {
+        c.close();
+      } catch { /* closed */ }
+    }
+  };
+  (async () => {
+    for await (const client of listener) {
+      client.setNoDelay(true);
+      Deno.connect({ hostname: "127.0.0.1", port: upstreamPort }).then((up) => {
+        up.setNoDelay(true);
+        void pump(client, up);
+        void pump(up, client);
+      }, () => client.close());
+    }
+  })();
+  console.log(JSON.stringify({ port: (listener.addr as Deno.NetAddr).port }));
 }
 
 /** A minimal keep-alive HTTP/1.1 GET client for the load side (content-length bodies). */
@@ -184,6 +299,7 @@ async function runLoad(): Promise<void> {
   for (const c of clients) for (let i = 0; i < 20; i++) await c.get();
   const lat = new Float64Array(requests);
   let next = 0;
+  const cpu0 = procCpuMs("self");
   const t0 = performance.now();
   await Promise.all(clients.map(async (c) => {
     while (next < requests) {
@@ -192,9 +308,16 @@ async function runLoad(): Promise<void> {
     }
   }));
   const secs = (performance.now() - t0) / 1000;
+  const cpu1 = procCpuMs("self");
   for (const c of clients) c.close();
   lat.sort();
-  console.log(JSON.stringify({ rps: requests / secs, p50: pct(lat, 50), p99: pct(lat, 99) }));
+  console.log(JSON.stringify({
+    rps: requests / secs,
+    p50: pct(lat, 50),
+    p99: pct(lat, 99),
+    requests,
+    cpuMs: cpu0 === null || cpu1 === null ? null : cpu1 - cpu0,
+  }));
 }
 
 // ---------------------------------------------------------------------------
@@ -251,18 +374,22 @@ function wrkMs(v: string, unit: string): number {
   return unit === "us" ? n / 1000 : unit === "s" ? n * 1000 : n;
 }
 
-async function wrkRun(
-  port: number,
-  concurrency: number,
-  seconds: number,
-): Promise<{ rps: number; p50: number; p99: number }> {
-  const out = await new Deno.Command("wrk", {
+interface LoadRun {
+  rps: number;
+  p50: number;
+  p99: number;
+  requests: number;
+  /** The load generator's CPU time, ms (null when unknown). */
+  cpuMs: number | null;
+}
+
+/** wrk under a shell that prints its children's CPU time when wrk has exited. */
+async function wrkRun(port: number, concurrency: number, seconds: number): Promise<LoadRun> {
+  const out = await new Deno.Command("bash", {
     args: [
-      "-t1",
-      `-c${concurrency}`,
-      `-d${seconds}s`,
-      "--latency",
-      `http://127.0.0.1:${port}/`,
+      "-c",
+      `wrk -t1 -c${concurrency} -d${seconds}s --latency http://127.0.0.1:${port}/; ` +
+      `echo "children-stat: $(cat /proc/$$/stat 2>/dev/null)"`,
     ],
     stdout: "piped",
     stderr: "piped",
@@ -271,55 +398,112 @@ async function wrkRun(
   const rps = /Requests\/sec:\s*([\d.]+)/.exec(text);
   const p50 = /\s50%\s+([\d.]+)(us|ms|s)/.exec(text);
   const p99 = /\s99%\s+([\d.]+)(us|ms|s)/.exec(text);
-  if (!rps || !p50 || !p99 || /Non-2xx/.test(text)) throw new Error(`wrk: ${text}`);
-  return { rps: Number(rps[1]), p50: wrkMs(p50[1], p50[2]), p99: wrkMs(p99[1], p99[2]) };
+  const total = /(\d+) requests in/.exec(text);
+  if (!rps || !p50 || !p99 || !total || /Non-2xx/.test(text)) throw new Error(`wrk: ${text}`);
+  let cpuMs: number | null = null;
+  const stat = /children-stat: .*\) (.*)/.exec(text);
+  if (stat) {
+    const f = stat[1].split(" ");
+    cpuMs = (Number(f[13]) + Number(f[14])) * TICK_MS;
+  }
+  return {
+    rps: Number(rps[1]),
+    p50: wrkMs(p50[1], p50[2]),
+    p99: wrkMs(p99[1], p99[2]),
+    requests: Number(total[1]),
+    cpuMs,
+  };
 }
 
-/** Runs the comparison (upstream, gateway and load each in its own process). */
+/** Runs the comparison (upstream, proxies and load each in their own process). */
 export async function runGatewayBench(
-  requests = 3000,
-  concurrency = 32,
-  load: "wrk" | "deno" = hasWrk() ? "wrk" : "deno",
+  opts: {
+    requests?: number;
+    concurrency?: number;
+    rounds?: number;
+    seconds?: number;
+    load?: "wrk" | "deno";
+  } = {},
 ): Promise<GatewayBenchReport> {
+  const requests = opts.requests ?? 3000;
+  const concurrency = opts.concurrency ?? 32;
+  const rounds = opts.rounds ?? 5;
+  const seconds = opts.seconds ?? 2;
+  const load = opts.load ?? (hasWrk() ? "wrk" : "deno");
+  const loadavgBefore = Deno.loadavg();
   const up = await spawnRole("upstream");
   const gw = await spawnRole("gateway", [`--upstream=${up.port}`]);
+  const pt = await spawnRole("passthrough", [`--upstream=${up.port}`]);
   try {
-    const lat = await runChild([
+    const latency = await runChild([
       "--role=load",
       "--phase=latency",
       `--ports=${up.port},${gw.port}`,
       `--requests=${requests}`,
       "--concurrency=1",
-    ]) as Record<"direct" | "gateway", { p50: number; p99: number }>;
-    const runs = {
-      direct: [] as { rps: number; p50: number; p99: number }[],
-      gateway: [] as { rps: number; p50: number; p99: number }[],
-    };
-    // Alternate the targets; three runs each, medians reported.
-    for (let r = 0; r < 3; r++) {
-      for (const [name, port] of [["direct", up.port], ["gateway", gw.port]] as const) {
-        runs[name].push(
-          load === "wrk" ? await wrkRun(port, concurrency, 2) : await runChild([
-            "--role=load",
-            "--phase=throughput",
-            `--ports=${up.port},${gw.port}`,
-            `--port=${port}`,
-            `--requests=${requests * 3}`,
-            `--concurrency=${concurrency}`,
-          ]) as { rps: number; p50: number; p99: number },
-        );
+    ]) as unknown as GatewayBenchReport["latency"];
+
+    const measure = async (port: number, proxyPid: number | null): Promise<RunSample> => {
+      const upCpu0 = procCpuMs(up.proc.pid);
+      const proxyCpu0 = proxyPid === null ? 0 : procCpuMs(proxyPid);
+      const m0 = machineTicks();
+      const run = load === "wrk" ? await wrkRun(port, concurrency, seconds) : await runChild([
+        "--role=load",
+        "--phase=throughput",
+        `--ports=${up.port},${port}`,
+        `--port=${port}`,
+        `--requests=${requests * 10}`,
+        `--concurrency=${concurrency}`,
+      ]) as unknown as LoadRun;
+      const upCpu1 = procCpuMs(up.proc.pid);
+      const proxyCpu1 = proxyPid === null ? 0 : procCpuMs(proxyPid);
+      const m1 = machineTicks();
+      let cpu: CpuSample | null = null;
+      if (
+        upCpu0 !== null && upCpu1 !== null && proxyCpu0 !== null && proxyCpu1 !== null &&
+        m0 && m1 && run.cpuMs !== null
+      ) {
+        const perReq = (ms: number) => (ms * 1000) / run.requests;
+        const busy = m1[0] - m0[0];
+        cpu = {
+          load: perReq(run.cpuMs),
+          upstream: perReq(upCpu1 - upCpu0),
+          proxy: perReq(proxyCpu1 - proxyCpu0),
+          softirq: perReq((m1[2] - m0[2]) * TICK_MS),
+          busy: busy / Math.max(1, busy + (m1[1] - m0[1])),
+        };
       }
+      return { rps: run.rps, p50: run.p50, p99: run.p99, cpu };
+    };
+
+    const targets = [
+      ["direct", up.port, null],
+      ["gateway", gw.port, gw.proc.pid],
+      ["passthrough", pt.port, pt.proc.pid],
+    ] as const;
+    const out: BenchRound[] = [];
+    for (let r = 0; r < rounds; r++) {
+      const round: Partial<BenchRound> = {};
+      // Rotate the order so no target always runs first (or right after another).
+      for (let k = 0; k < targets.length; k++) {
+        const [name, port, pid] = targets[(r + k) % targets.length];
+        round[name] = await measure(port, pid);
+      }
+      round.loadavg = Deno.loadavg()[0];
+      out.push(round as BenchRound);
     }
-    const result = (name: "direct" | "gateway"): BenchResult => ({
-      p50: lat[name].p50,
-      p99: lat[name].p99,
-      rps: median(runs[name].map((x) => x.rps)),
-      loadedP50: median(runs[name].map((x) => x.p50)),
-      loadedP99: median(runs[name].map((x) => x.p99)),
-    });
-    return { direct: result("direct"), gateway: result("gateway"), load, requests, concurrency };
+    return {
+      latency,
+      rounds: out,
+      load,
+      requests,
+      concurrency,
+      seconds,
+      cpus: navigator.hardwareConcurrency,
+      loadavgBefore,
+    };
   } finally {
-    for (const c of [gw, up]) {
+    for (const c of [pt, gw, up]) {
       try {
         c.proc.kill("SIGTERM");
       } catch { /* already gone */ }
@@ -328,43 +512,97 @@ export async function runGatewayBench(
   }
 }
 
+/** The report as text: every round, then the medians. */
+export function formatReport(r: GatewayBenchReport): string {
+  const lines: string[] = [];
+  const f = (n: number, d = 3, w = 7) => n.toFixed(d).padStart(w);
+  const us = (n: number | undefined) => (n === undefined ? "    -" : n.toFixed(1).padStart(5));
+  lines.push(
+    `setup: upstream (Deno.serve, 24 B), gateway, byte pass-through reference and load generator ` +
+      `in separate processes on 127.0.0.1; ${r.cpus} CPUs; load average before: ${
+        r.loadavgBefore.map((x) => x.toFixed(2)).join(" ")
+      }`,
+  );
+  const { direct: ld, gateway: lg } = r.latency;
+  lines.push(
+    `latency, c=1, ${r.requests} interleaved requests per target (Deno raw-socket client):`,
+    `  direct  p50 ${f(ld.p50)} ms  p99 ${f(ld.p99)} ms`,
+    `  gateway p50 ${f(lg.p50)} ms  p99 ${f(lg.p99)} ms`,
+    `  added   p50 ${f(lg.p50 - ld.p50)} ms  p99 ${f(lg.p99 - ld.p99)} ms`,
+    `throughput, c=${r.concurrency}, ${
+      r.load === "wrk"
+        ? `wrk -t1 ${r.seconds} s`
+        : `Deno raw-socket client, ${r.requests * 10} requests`
+    } per run, ${r.rounds.length} rounds (each target once per round, order rotating):`,
+    `  CPU µs per request: ld = load generator, up = upstream, px = proxy, si = kernel softirq; ` +
+      `busy = whole machine`,
+    `  round  target        req/s  ratio   p50 ms   p99 ms     ld    up    px    si  busy  load1`,
+  );
+  for (const [i, round] of r.rounds.entries()) {
+    for (const name of ["direct", "gateway", "passthrough"] as const) {
+      const s = round[name];
+      const ratio = name === "direct" ? "" : `${((s.rps / round.direct.rps) * 100).toFixed(0)}%`;
+      lines.push(
+        `  ${name === "direct" ? String(i + 1).padStart(5) : "     "}  ${name.padEnd(11)} ${
+          s.rps.toFixed(0).padStart(7)
+        }  ${ratio.padStart(5)}  ${f(s.p50)}  ${f(s.p99)}  ${us(s.cpu?.load)} ${
+          us(s.cpu?.upstream)
+        } ${name === "direct" ? "    -" : us(s.cpu?.proxy)} ${us(s.cpu?.softirq)}  ${
+          s.cpu ? `${(s.cpu.busy * 100).toFixed(0)}%`.padStart(4) : "   -"
+        }  ${name === "direct" ? round.loadavg.toFixed(2).padStart(5) : ""}`,
+      );
+    }
+  }
+  const med = (pick: (x: BenchRound) => number) => median(r.rounds.map(pick));
+  const cpuMed = (name: "direct" | "gateway" | "passthrough", k: keyof CpuSample) =>
+    r.rounds.every((x) => x[name].cpu) ? med((x) => x[name].cpu![k]) : NaN;
+  lines.push("medians over the rounds:");
+  for (const name of ["direct", "gateway", "passthrough"] as const) {
+    const ratio = name === "direct"
+      ? "      "
+      : `${(med((x) => x[name].rps / x.direct.rps) * 100).toFixed(1).padStart(5)}%`;
+    lines.push(
+      `  ${name.padEnd(11)} ${med((x) => x[name].rps).toFixed(0).padStart(7)} req/s  ${ratio}` +
+        `  loaded p50 ${f(med((x) => x[name].p50))} ms  p99 ${f(med((x) => x[name].p99))} ms` +
+        `  CPU µs/req: ld ${us(cpuMed(name, "load"))} up ${us(cpuMed(name, "upstream"))}` +
+        (name === "direct" ? "" : ` px ${us(cpuMed(name, "proxy"))}`) +
+        ` si ${us(cpuMed(name, "softirq"))}`,
+    );
+  }
+  const busyLow = r.rounds.some((x) => x.direct.cpu && x.direct.cpu.busy < 0.9);
+  const loaded = r.loadavgBefore[0] > r.cpus / 4;
+  if (loaded) {
+    lines.push(
+      `note: the load average was ${r.loadavgBefore[0].toFixed(2)} before the bench on ${r.cpus} ` +
+        `CPUs: other work shared the machine, so absolute req/s are depressed and noisy; ` +
+        `the per-round ratios and CPU µs/request are the comparable numbers.`,
+    );
+  }
+  if (!busyLow && r.rounds.every((x) => x.direct.cpu)) {
+    lines.push(
+      `note: the machine was CPU-saturated during the direct runs, so throughput is bounded by ` +
+        `total CPU per request: the ratio tracks (ld+up+si direct) / (ld+up+px+si gateway).`,
+    );
+  }
+  return lines.join("\n");
+}
+
 if (import.meta.main) {
   const role = arg("role");
   if (role === "upstream") runUpstream();
   else if (role === "gateway") runGateway(Number(arg("upstream")));
+  else if (role === "passthrough") runPassthrough(Number(arg("upstream")));
   else if (role === "load") await runLoad();
   else {
     const pos = Deno.args.filter((a) => !a.startsWith("--"));
-    const requests = Number(pos[0] ?? 3000);
-    const concurrency = Number(pos[1] ?? 32);
     const loadArg = arg("load");
-    const r = await runGatewayBench(
-      requests,
-      concurrency,
-      loadArg === "wrk" || loadArg === "deno" ? loadArg : undefined,
-    );
-    const f = (n: number) => n.toFixed(3).padStart(9);
-    const { direct: d, gateway: g } = r;
-    console.log(
-      `setup: upstream, gateway and load generator in separate processes on 127.0.0.1; ` +
-        `latency: ${r.requests} interleaved requests per target at c=1 (Deno raw-socket client); ` +
-        `throughput: ${
-          r.load === "wrk" ? "wrk -t1, 2 s" : `Deno raw-socket client, ${r.requests * 3} requests`
-        } per run at c=${r.concurrency}, 3 alternating runs per target, medians`,
-    );
-    console.log(`             p50 ms    p99 ms      req/s  loaded p50  loaded p99`);
-    const row = (name: string, x: BenchResult) =>
-      console.log(
-        `${name.padEnd(8)} ${f(x.p50)} ${f(x.p99)} ${x.rps.toFixed(0).padStart(10)} ${
-          f(x.loadedP50)
-        }   ${f(x.loadedP99)}`,
-      );
-    row("direct", d);
-    row("gateway", g);
-    console.log(
-      `added    ${f(g.p50 - d.p50)} ${f(g.p99 - d.p99)}   ${
-        ((g.rps / d.rps) * 100).toFixed(1).padStart(7)
-      }% ${f(g.loadedP50 - d.loadedP50)}   ${f(g.loadedP99 - d.loadedP99)}`,
-    );
+    const report = await runGatewayBench({
+      requests: Number(pos[0] ?? 3000),
+      concurrency: Number(pos[1] ?? 32),
+      rounds: Number(arg("rounds") ?? 5),
+      seconds: Number(arg("seconds") ?? 2),
+      load: loadArg === "wrk" || loadArg === "deno" ? loadArg : undefined,
+    });
+    console.log(Deno.args.includes("--json") ? JSON.stringify(report) : formatReport(report));
   }
 }

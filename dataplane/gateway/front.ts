@@ -28,18 +28,18 @@ export const HOP_BY_HOP: ReadonlySet<string> = new Set([
   "upgrade",
   "host",
 ]);
-/** Response header names (lower-case, with the line break before) that rule out passing a head through. */
-const PASS_BLOCKERS = [
-  "\r\nconnection:",
-  "\r\nkeep-alive:",
-  "\r\nproxy-connection:",
-  "\r\nproxy-authenticate:",
-  "\r\nproxy-authorization:",
-  "\r\nte:",
-  "\r\ntrailer:",
-  "\r\ntransfer-encoding:",
-  "\r\nupgrade:",
-];
+/** Response header names (lower-case) that rule out passing a head through. */
+const PASS_BLOCKERS: ReadonlySet<string> = new Set([
+  "connection",
+  "keep-alive",
+  "proxy-connection",
+  "proxy-authenticate",
+  "proxy-authorization",
+  "te",
+  "trailer",
+  "transfer-encoding",
+  "upgrade",
+]);
 const IDEMPOTENT = new Set(["GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE"]);
 const MAX_HEAD = 64 * 1024;
 
@@ -84,8 +84,8 @@ export interface FrontOptions {
   port: number;
   /** Port of the full `Deno.serve` gateway on 127.0.0.1, for spliced connections. */
   slowPort: number;
-  /** Decides how a request is served. */
-  plan(req: FastRequest): Promise<FastPlan>;
+  /** Decides how a request is served (synchronously when it can). */
+  plan(req: FastRequest): FastPlan | Promise<FastPlan>;
   /** Called when a fast-path request starts and ends (in-flight accounting). */
   onRequest(delta: 1 | -1): void;
   /** Called when every upstream attempt failed. */
@@ -158,6 +158,51 @@ class Deadlines {
 interface Upstream {
   conn: Deno.Conn;
   reader: Reader;
+  /** The endpoint it was dialled for. */
+  ep: Endpoint;
+  /** Its idle-pool key (`ip|port`). */
+  key: string;
+}
+
+/** Per client connection state. */
+interface ClientState {
+  /** A request is being served (close() leaves busy connections alone). */
+  busy: boolean;
+  /** Scratch for encoding upstream request heads (reused; grown when a head needs more). */
+  out: Uint8Array;
+  /**
+   * The upstream connection this client connection used last, kept out of
+   * the shared pool while the client stays connected: the next request to
+   * the same endpoint takes it without a pool lookup.
+   */
+  pin?: Upstream;
+}
+
+/** Responses (text includes the final blank line) that may pass through untouched: their content-length, else -1. */
+function passThroughLength(text: string): number {
+  let length = -1;
+  const stop = text.length - 2;
+  let i = text.indexOf("\r\n") + 2;
+  while (i < stop) {
+    const eol = text.indexOf("\r\n", i);
+    if (eol < 0) return -1;
+    // Only names starting with c, k, p, t or u can matter (lower-cased ASCII).
+    const c = text.charCodeAt(i) | 0x20;
+    if (c === 0x63 || c === 0x6b || c === 0x70 || c === 0x74 || c === 0x75) {
+      const colon = text.indexOf(":", i);
+      if (colon < 0 || colon > eol) return -1;
+      const name = text.slice(i, colon).toLowerCase();
+      if (name === "content-length") {
+        if (length >= 0) return -1; // repeated: the rebuilding path decides
+        const value = text.slice(colon + 1, eol).trim();
+        const n = Number(value);
+        if (value === "" || !Number.isSafeInteger(n) || n < 0) return -1;
+        length = n;
+      } else if (PASS_BLOCKERS.has(name)) return -1;
+    }
+    i = eol + 2;
+  }
+  return length;
 }
 
 function plain(status: number, message: string, close: boolean): Uint8Array {
@@ -241,7 +286,7 @@ export function startFront(opts: FrontOptions): Front {
   const listener = Deno.listen({ hostname: opts.hostname, port: opts.port, transport: "tcp" });
   const idle = new Map<string, Upstream[]>();
   const upstreams = new Set<Deno.Conn>();
-  const conns = new Map<Deno.Conn, { busy: boolean }>();
+  const conns = new Map<Deno.Conn, ClientState>();
   const loops = new Map<Promise<void>, Deno.Conn>();
   const spliced = new Set<Deno.Conn>();
   let closing = false;
@@ -253,18 +298,33 @@ export function startFront(opts: FrontOptions): Front {
       u.conn.close();
     } catch { /* already closed */ }
   };
-  const release = (key: string, u: Upstream) => {
+  const release = (u: Upstream) => {
     if (closing || u.reader.buffered > 0) return destroy(u);
-    const list = idle.get(key);
-    if (!list) idle.set(key, [u]);
+    const list = idle.get(u.key);
+    if (!list) idle.set(u.key, [u]);
     else if (list.length < 256) list.push(u);
     else destroy(u);
   };
-  const connect = async (ep: Endpoint): Promise<Upstream> => {
+  /** Keeps a clean upstream pinned to the client connection (the previous pin goes to the pool). */
+  const keep = (state: ClientState, u: Upstream) => {
+    if (closing || u.reader.buffered > 0) return destroy(u);
+    if (state.pin && state.pin !== u) release(state.pin);
+    state.pin = u;
+  };
+  const connect = async (ep: Endpoint, key: string): Promise<Upstream> => {
     const conn = await Deno.connect({ hostname: ep.ip.replace(/^\[|\]$/g, ""), port: ep.port });
     conn.setNoDelay(true);
     upstreams.add(conn);
-    return { conn, reader: new Reader(conn) };
+    return { conn, reader: new Reader(conn), ep, key };
+  };
+  /** An idle upstream for `ep`: the client connection's pinned one, else one from the pool. */
+  const take = (state: ClientState, ep: Endpoint, key: string): Upstream | undefined => {
+    const pin = state.pin;
+    if (pin && (pin.ep === ep || pin.key === key)) {
+      state.pin = undefined;
+      return pin;
+    }
+    return idle.get(key)?.pop();
   };
 
   async function splice(conn: Deno.TcpConn, reader: Reader, head: Uint8Array): Promise<void> {
@@ -314,15 +374,15 @@ export function startFront(opts: FrontOptions): Front {
       return true;
     }
     if (framing === "length") {
-      // Small bodies usually arrive with the head: one write for both.
+      // The head goes out with the first part of the body, in one write.
       let left = length;
       let first = head;
       while (left > 0) {
-        const chunk = await up.some(left);
+        const chunk = await up.take(left);
         if (chunk === null) throw new Error("upstream closed mid-body");
         left -= chunk.length;
         await writeAll(conn, first.length ? concat(first, chunk) : chunk);
-        first = new Uint8Array(0);
+        first = EMPTY;
       }
       if (first.length) await writeAll(conn, first);
       return true;
@@ -330,7 +390,7 @@ export function startFront(opts: FrontOptions): Front {
     await writeAll(conn, head);
     if (framing === "close") {
       while (true) {
-        const chunk = await up.some(64 * 1024);
+        const chunk = await up.take(64 * 1024);
         if (chunk === null) return false;
         await writeAll(conn, chunk);
       }
@@ -354,13 +414,13 @@ export function startFront(opts: FrontOptions): Front {
       let left = size;
       let out: Uint8Array = enc.encode(sizeLine + "\r\n");
       while (left > 0) {
-        const chunk = await up.some(left);
+        const chunk = await up.take(left);
         if (chunk === null) throw new Error("upstream closed mid-body");
         left -= chunk.length;
         out = concat(out, chunk);
         if (out.length >= 64 * 1024 && left > 0) {
           await writeAll(conn, out);
-          out = new Uint8Array(0);
+          out = EMPTY;
         }
       }
       if ((await up.line()) !== "") throw new Error("malformed chunk from upstream");
@@ -368,9 +428,35 @@ export function startFront(opts: FrontOptions): Front {
     }
   }
 
+  /**
+   * Encodes the upstream request head into the connection's scratch buffer,
+   * followed by the whole body when it is small and already buffered (one
+   * write for both); returns the bytes to write and whether the body is in.
+   */
+  function encodeRequest(
+    state: ClientState,
+    reader: Reader,
+    head: string,
+    bodyLen: number,
+  ): { bytes: Uint8Array; withBody: boolean } {
+    let r = enc.encodeInto(head, state.out);
+    if (r.read < head.length) {
+      state.out = new Uint8Array(head.length * 3 + 1024);
+      r = enc.encodeInto(head, state.out);
+    }
+    let len = r.written;
+    const withBody = bodyLen > 0 && bodyLen <= reader.buffered && len + bodyLen <= state.out.length;
+    if (withBody) {
+      state.out.set(reader.takeBuffered(bodyLen), len);
+      len += bodyLen;
+    }
+    return { bytes: state.out.subarray(0, len), withBody };
+  }
+
   /** Serves one fast-path request; false when the client connection must close. */
   async function proxy(
     conn: Deno.Conn,
+    state: ClientState,
     reader: Reader,
     req: FastRequest,
     plan: Exclude<FastPlan, null | { status: number }>,
@@ -384,7 +470,9 @@ export function startFront(opts: FrontOptions): Front {
     const clientClose = (req.get("connection") ?? "").toLowerCase().includes("close");
     const retryable = bodyLen === 0 && IDEMPOTENT.has(req.method);
     const attempts = 1 + (retryable ? plan.retries : 0);
-    const reqHead = enc.encode(`${req.method} ${req.target} HTTP/1.1\r\n${plan.headers}\r\n`);
+    const reqHead = `${req.method} ${req.target} HTTP/1.1\r\n${plan.headers}\r\n`;
+    // Whether the request body has been consumed from the client (the
+    // client connection stays in step only then).
     let bodySent = bodyLen === 0;
     let current: Upstream | undefined;
     let timedOut = false;
@@ -398,11 +486,11 @@ export function startFront(opts: FrontOptions): Front {
         const ep = plan.next();
         const key = `${ep.ip}|${ep.port}`;
         let fresh = false;
-        let up = idle.get(key)?.pop();
+        let up = take(state, ep, key);
         for (let tries = 0; tries < 2 && !timedOut; tries++) {
           if (!up) {
             try {
-              up = await connect(ep);
+              up = await connect(ep, key);
               fresh = true;
               if (timedOut) {
                 destroy(up);
@@ -417,25 +505,25 @@ export function startFront(opts: FrontOptions): Front {
           let raw: Uint8Array | null = null;
           let text = "";
           try {
-            if (bodyLen > 0) {
-              await writeAll(up.conn, reqHead);
-              bodySent = false;
+            const { bytes, withBody } = encodeRequest(state, reader, reqHead, bodyLen);
+            if (withBody) bodySent = true;
+            const n = await up.conn.write(bytes);
+            if (n < bytes.length) await writeAll(up.conn, bytes.subarray(n));
+            if (!bodySent) {
               let left = bodyLen;
               while (left > 0) {
-                const chunk = await reader.some(left);
+                const chunk = await reader.take(left);
                 if (chunk === null) throw new Error("client closed mid-body");
                 left -= chunk.length;
                 await writeAll(up.conn, chunk);
               }
               bodySent = true;
-            } else {
-              await writeAll(up.conn, reqHead);
             }
             do {
               raw = await up.reader.headRaw(MAX_HEAD);
               if (raw === null) break;
               text = dec.decode(raw);
-            } while (text[9] === "1" && !text.startsWith("HTTP/1.1 101"));
+            } while (text.charCodeAt(9) === 0x31 && !text.startsWith("HTTP/1.1 101"));
           } catch (e) {
             lastErr = e;
             raw = null;
@@ -451,7 +539,8 @@ export function startFront(opts: FrontOptions): Front {
             break;
           }
           deadlines.cancel(timer);
-          return await respond(conn, up, key, req, raw, text, clientClose);
+          current = undefined;
+          return await respond(conn, state, up, req, raw, text, clientClose);
         }
         if (!bodySent) break;
       }
@@ -482,8 +571,8 @@ export function startFront(opts: FrontOptions): Front {
 
   async function respond(
     conn: Deno.Conn,
+    state: ClientState,
     up: Upstream,
-    key: string,
     req: FastRequest,
     raw: Uint8Array,
     text: string,
@@ -496,25 +585,32 @@ export function startFront(opts: FrontOptions): Front {
       !clientClose && req.method !== "HEAD" && text.startsWith("HTTP/1.1 ") && status >= 200 &&
       status < 600 && status !== 204 && status !== 304
     ) {
-      const lower = text.toLowerCase();
-      const at = lower.indexOf("\r\ncontent-length:");
-      if (at >= 0 && !PASS_BLOCKERS.some((n) => lower.includes(n))) {
-        const end = lower.indexOf("\r\n", at + 2);
-        const value = text.slice(at + 17, end).trim();
-        const length = Number(value);
-        if (value !== "" && Number.isSafeInteger(length) && length >= 0) {
-          // `raw` is a view that a refill would overwrite: copy it unless the
-          // whole body is already buffered.
-          const head = up.reader.buffered >= length ? raw : raw.slice();
+      const length = passThroughLength(text);
+      if (length >= 0) {
+        if (up.reader.buffered >= length) {
+          // Head and body sit side by side in the upstream's read buffer:
+          // one write of that span, no copy.
+          const whole = new Uint8Array(raw.buffer, raw.byteOffset, raw.length + length);
+          up.reader.skip(length);
           try {
-            await relayBody(conn, up.reader, head, "length", length);
+            const n = await conn.write(whole);
+            if (n < whole.length) await writeAll(conn, whole.subarray(n));
           } catch {
-            destroy(up);
+            keep(state, up); // the response was consumed whole: the upstream is clean
             return false;
           }
-          release(key, up);
+          keep(state, up);
           return true;
         }
+        try {
+          // `raw` is a view that a refill would overwrite.
+          await relayBody(conn, up.reader, raw.slice(), "length", length);
+        } catch {
+          destroy(up);
+          return false;
+        }
+        keep(state, up);
+        return true;
       }
     }
     const lines = text.slice(0, -4).split("\r\n");
@@ -564,20 +660,25 @@ export function startFront(opts: FrontOptions): Front {
       destroy(up);
       return false;
     }
-    if (reusable && !upClose) release(key, up);
+    if (reusable && !upClose) keep(state, up);
     else destroy(up);
     return !closeAfter;
   }
 
   async function serve(conn: Deno.TcpConn): Promise<void> {
-    const state = { busy: false };
+    const state: ClientState = { busy: false, out: new Uint8Array(4096) };
     conns.set(conn, state);
     const remote = (conn.remoteAddr as Deno.NetAddr).hostname;
     const reader = new Reader(conn);
     try {
       conn.setNoDelay(true);
       while (!closing) {
-        const raw = await reader.headRaw(MAX_HEAD).catch(() => null);
+        let raw: Uint8Array | null;
+        try {
+          raw = await reader.headRaw(MAX_HEAD);
+        } catch {
+          raw = null;
+        }
         if (raw === null) break;
         state.busy = true;
         const req = parseRequest(raw, remote);
@@ -586,9 +687,10 @@ export function startFront(opts: FrontOptions): Front {
           return await splice(conn, reader, raw.slice());
         }
         opts.onRequest(1);
-        let keep: boolean;
+        let keepOpen: boolean;
         try {
-          const plan = await opts.plan(req);
+          const planned = opts.plan(req);
+          const plan = planned instanceof Promise ? await planned : planned;
           if (plan === null) {
             conns.delete(conn);
             // Nothing read the client connection while planning: `raw` is intact.
@@ -598,20 +700,24 @@ export function startFront(opts: FrontOptions): Front {
             const close = (req.get("content-length") ?? "0") !== "0" ||
               (req.get("connection") ?? "").toLowerCase().includes("close");
             await writeAll(conn, plain(plan.status, plan.message, close));
-            keep = !close;
+            keepOpen = !close;
           } else {
-            keep = await proxy(conn, reader, req, plan);
+            keepOpen = await proxy(conn, state, reader, req, plan);
           }
         } catch {
-          keep = false;
+          keepOpen = false;
         } finally {
           opts.onRequest(-1);
         }
         state.busy = false;
-        if (!keep) break;
+        if (!keepOpen) break;
       }
     } finally {
       conns.delete(conn);
+      if (state.pin) {
+        release(state.pin);
+        state.pin = undefined;
+      }
       try {
         conn.close();
       } catch { /* closed */ }
@@ -662,3 +768,4 @@ export function startFront(opts: FrontOptions): Front {
 }
 
 const CRLF = new Uint8Array([13, 10]);
+const EMPTY = new Uint8Array(0);

@@ -11,49 +11,56 @@ const CRLF = new Uint8Array([13, 10]);
 const enc = new TextEncoder();
 const dec = new TextDecoder();
 
-/** A buffered reader over a connection (message heads, lines, byte runs). */
+/**
+ * A buffered reader over a connection (message heads, lines, byte runs).
+ * It reads into one reusable buffer, moving unconsumed bytes to its start
+ * when it runs out of room (and growing it only when a single message head
+ * or line needs more), so steady keep-alive traffic allocates nothing.
+ */
 export class Reader {
-  #buf = new Uint8Array(0);
-  #off = 0;
+  #store = new Uint8Array(16 * 1024);
+  #start = 0;
+  #end = 0;
   /** Wraps `conn`. */
   constructor(readonly conn: Deno.Conn) {}
 
-  #scratch = new Uint8Array(16 * 1024);
-
+  /** Reads once more into the buffer; false at EOF. Views handed out earlier become invalid. */
   async #fill(): Promise<boolean> {
-    const restLen = this.#buf.length - this.#off;
-    if (restLen === 0) {
-      // Nothing pending: read straight into the scratch buffer (views handed
-      // out earlier are documented as valid only until the next read).
-      const n = await this.conn.read(this.#scratch);
-      if (n === null) return false;
-      this.#buf = this.#scratch.subarray(0, n);
-      this.#off = 0;
-      return true;
+    if (this.#start === this.#end) {
+      this.#start = this.#end = 0;
+    } else if (this.#store.length - this.#end < 4096) {
+      const pending = this.#end - this.#start;
+      if (pending > this.#store.length / 2) {
+        const next = new Uint8Array(this.#store.length * 2);
+        next.set(this.#store.subarray(this.#start, this.#end));
+        this.#store = next;
+      } else {
+        this.#store.copyWithin(0, this.#start, this.#end);
+      }
+      this.#start = 0;
+      this.#end = pending;
     }
-    const rest = this.#buf.slice(this.#off);
-    const n = await this.conn.read(this.#scratch);
+    const n = await this.conn.read(this.#store.subarray(this.#end));
     if (n === null) return false;
-    const next = new Uint8Array(restLen + n);
-    next.set(rest, 0);
-    next.set(this.#scratch.subarray(0, n), restLen);
-    this.#buf = next;
-    this.#off = 0;
+    this.#end += n;
     return true;
   }
 
   /** Reads up to and including the next CRLF; null at EOF before one. */
   async line(): Promise<string | null> {
+    let from = this.#start;
     while (true) {
-      const b = this.#buf;
-      for (let i = this.#off; i + 1 < b.length; i++) {
+      const b = this.#store;
+      for (let i = from; i + 1 < this.#end; i++) {
         if (b[i] === 13 && b[i + 1] === 10) {
-          const s = dec.decode(b.subarray(this.#off, i));
-          this.#off = i + 2;
+          const s = dec.decode(b.subarray(this.#start, i));
+          this.#start = i + 2;
           return s;
         }
       }
+      const rel = Math.max(0, this.#end - 1 - this.#start);
       if (!(await this.#fill())) return null;
+      from = this.#start + rel;
     }
   }
 
@@ -64,47 +71,78 @@ export class Reader {
   }
 
   /**
+   * The end (exclusive offset into the buffer) of a message head that is
+   * already buffered, or -1; scanning starts at `from` (an earlier miss).
+   */
+  #headEnd(from: number): number {
+    const b = this.#store;
+    const end = this.#end;
+    let i = Math.max(from, this.#start);
+    while (i + 3 < end) {
+      const x = b[i + 3];
+      // A byte that is neither CR nor LF at i+3 rules out a match starting at i..i+3.
+      if (x !== 10 && x !== 13) i += 4;
+      else if (x === 10 && b[i + 2] === 13 && b[i + 1] === 10 && b[i] === 13) return i + 4;
+      else i++;
+    }
+    return -1;
+  }
+
+  /**
    * Reads a whole message head including its blank line as bytes (a view,
    * valid until the next read); null at EOF before one or past `max` bytes.
    */
   async headRaw(max = Infinity): Promise<Uint8Array | null> {
-    let from = this.#off;
-    while (true) {
-      const b = this.#buf;
-      for (let i = Math.max(from, this.#off); i + 3 < b.length; i++) {
-        if (b[i] === 13 && b[i + 1] === 10 && b[i + 2] === 13 && b[i + 3] === 10) {
-          const s = b.subarray(this.#off, i + 4);
-          this.#off = i + 4;
-          return s;
-        }
-      }
-      if (b.length - this.#off > max) return null;
-      from = Math.max(this.#off, b.length - 3);
-      const rel = from - this.#off;
+    let at = this.#headEnd(this.#start);
+    while (at < 0) {
+      if (this.#end - this.#start > max) return null;
+      const rel = Math.max(0, this.#end - 3 - this.#start);
       if (!(await this.#fill())) return null;
-      from = this.#off + rel;
+      at = this.#headEnd(this.#start + rel);
     }
+    const s = this.#store.subarray(this.#start, at);
+    this.#start = at;
+    return s;
   }
 
-  /** Reads up to `max` bytes that are available (filling once if empty); null at EOF. */
+  /** Reads up to `max` bytes that are available (filling once if empty); null at EOF. A copy. */
   async some(max: number): Promise<Uint8Array | null> {
-    if (this.#off >= this.#buf.length && !(await this.#fill())) return null;
-    const end = Math.min(this.#buf.length, this.#off + max);
-    const out = this.#buf.slice(this.#off, end);
-    this.#off = end;
+    const view = await this.take(max);
+    return view === null ? null : view.slice();
+  }
+
+  /**
+   * Like {@link some}, but a view into the buffer, valid until the next
+   * read: for callers that write it out before reading again.
+   */
+  async take(max: number): Promise<Uint8Array | null> {
+    if (this.#start >= this.#end && !(await this.#fill())) return null;
+    return this.takeBuffered(max);
+  }
+
+  /** Up to `max` already-buffered bytes as a view (valid until the next read), without reading. */
+  takeBuffered(max: number): Uint8Array {
+    const end = Math.min(this.#end, this.#start + max);
+    const out = this.#store.subarray(this.#start, end);
+    this.#start = end;
     return out;
+  }
+
+  /** Consumes `n` bytes, at most what is buffered. */
+  skip(n: number): void {
+    this.#start = Math.min(this.#end, this.#start + n);
   }
 
   /** Takes every buffered, unconsumed byte (a copy; possibly empty). */
   rest(): Uint8Array {
-    const out = this.#buf.slice(this.#off);
-    this.#off = this.#buf.length;
+    const out = this.#store.slice(this.#start, this.#end);
+    this.#start = this.#end;
     return out;
   }
 
   /** Bytes buffered beyond what was consumed. */
   get buffered(): number {
-    return this.#buf.length - this.#off;
+    return this.#end - this.#start;
   }
 }
 
@@ -299,7 +337,7 @@ async function readExact(reader: Reader, n: number): Promise<Uint8Array<ArrayBuf
   const out = new Uint8Array(n);
   let off = 0;
   while (off < n) {
-    const chunk = await reader.some(n - off);
+    const chunk = await reader.take(n - off);
     if (chunk === null) throw new Error("upstream closed mid-body");
     out.set(chunk, off);
     off += chunk.length;

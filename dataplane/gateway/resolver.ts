@@ -13,12 +13,15 @@ export interface Endpoint {
   port: number;
 }
 
-/** Resolves `service.namespace:port` to endpoint addresses. */
-export type EndpointResolver = (
-  namespace: string,
-  service: string,
-  port: number | string,
-) => Promise<Endpoint[]>;
+/**
+ * Resolves `service.namespace:port` to endpoint addresses. A resolver may
+ * also offer `peek`: the answer it would give right now when it has one at
+ * hand (a static map, a fresh cache entry), else undefined; the gateway's
+ * fast path then plans a request without waiting on a promise.
+ */
+export type EndpointResolver =
+  & ((namespace: string, service: string, port: number | string) => Promise<Endpoint[]>)
+  & { peek?(namespace: string, service: string, port: number | string): Endpoint[] | undefined };
 
 /** True for 127.0.0.0/8 and ::1 (the only addresses the gateway dials). */
 export function isLoopback(ip: string): boolean {
@@ -71,7 +74,10 @@ export function kubeEndpointResolver(
 ): EndpointResolver & { invalidate(namespace: string, service: string): void } {
   const ttl = opts.cacheMs ?? 1000;
   const now = opts.now ?? Date.now;
-  const cache = new Map<string, { at: number; eps: Promise<Endpoint[]> }>();
+  const cache = new Map<
+    string,
+    { at: number; eps: Promise<Endpoint[]>; value?: Endpoint[] }
+  >();
   const resolve = (namespace: string, service: string, port: number | string) => {
     const key = `${namespace}/${service}/${port}`;
     const hit = cache.get(key);
@@ -85,11 +91,18 @@ export function kubeEndpointResolver(
       ]);
       return endpointsFor(svc, ep, port);
     })();
-    eps.catch(() => cache.delete(key));
-    cache.set(key, { at: now(), eps });
+    const entry: { at: number; eps: Promise<Endpoint[]>; value?: Endpoint[] } = { at: now(), eps };
+    eps.then((v) => entry.value = v, () => {
+      if (cache.get(key) === entry) cache.delete(key);
+    });
+    cache.set(key, entry);
     return eps;
   };
   return Object.assign(resolve, {
+    peek(namespace: string, service: string, port: number | string) {
+      const hit = cache.get(`${namespace}/${service}/${port}`);
+      return hit && now() - hit.at < ttl ? hit.value : undefined;
+    },
     invalidate(namespace: string, service: string) {
       for (const k of cache.keys()) if (k.startsWith(`${namespace}/${service}/`)) cache.delete(k);
     },
@@ -98,5 +111,9 @@ export function kubeEndpointResolver(
 
 /** A fixed map `namespace/service` → endpoints (tests, benchmarks, embedding). */
 export function staticEndpointResolver(map: Record<string, Endpoint[]>): EndpointResolver {
-  return (namespace, service) => Promise.resolve(map[`${namespace}/${service}`] ?? []);
+  const peek = (namespace: string, service: string) => map[`${namespace}/${service}`] ?? [];
+  return Object.assign(
+    (namespace: string, service: string) => Promise.resolve(peek(namespace, service)),
+    { peek },
+  );
 }

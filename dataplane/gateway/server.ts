@@ -157,6 +157,14 @@ export function startGateway(opts: GatewayOptions): GatewayHandle {
         }`,
       };
     }
+    return checkEndpoints(split, eps);
+  }
+
+  /** The endpoints if there are any and all are loopback, else the error to answer. */
+  function checkEndpoints(
+    split: GatewaySplit,
+    eps: Endpoint[],
+  ): Endpoint[] | { status: number; message: string } {
     if (eps.length === 0) {
       return {
         status: 503,
@@ -184,8 +192,11 @@ export function startGateway(opts: GatewayOptions): GatewayHandle {
     return Array.isArray(eps) ? eps : text(eps.status, eps.message);
   }
 
-  /** The fast path's planner: routes a plain HTTP/1.1 request, or leaves it to `proxy`. */
-  async function plan(req: FastRequest): Promise<FastPlan> {
+  /**
+   * The fast path's planner: routes a plain HTTP/1.1 request, or leaves it
+   * to `proxy`. Synchronous when the resolver has the endpoints at hand.
+   */
+  function plan(req: FastRequest): FastPlan | Promise<FastPlan> {
     const current = table;
     const q = req.target.indexOf("?");
     const pathname = q < 0 ? req.target : req.target.slice(0, q);
@@ -193,7 +204,17 @@ export function startGateway(opts: GatewayOptions): GatewayHandle {
     if (!path || path.splits.some(isH2c)) return null;
     const split = path.pick();
     if (!split) return null;
-    const eps = await resolveEndpoints(split);
+    const known = opts.resolver.peek?.(split.namespace, split.service, split.port);
+    if (known) return planFor(req, path, split, checkEndpoints(split, known));
+    return resolveEndpoints(split).then((eps) => planFor(req, path, split, eps));
+  }
+
+  function planFor(
+    req: FastRequest,
+    path: CompiledPath,
+    split: GatewaySplit,
+    eps: Endpoint[] | { status: number; message: string },
+  ): FastPlan {
     if (!Array.isArray(eps)) return eps;
     const set = appendedFor(path, split, req.host);
     const conn = req.get("connection");

@@ -559,3 +559,134 @@ Deno.test("gateway: one keep-alive connection mixes the fast path and the full s
     await up.close();
   }
 });
+
+Deno.test("gateway: fast path framing, buffering and upstream reuse", async (t) => {
+  const big = "x".repeat(300 * 1024);
+  const bigHeader = "h".repeat(20 * 1024);
+  const up = upstream("ok", async (req) => {
+    const path = new URL(req.url).pathname;
+    if (path === "/echo") return new Response(await req.arrayBuffer());
+    if (path === "/big") return new Response(big);
+    if (path === "/bighead") return new Response("bh", { headers: { "x-big": bigHeader } });
+    if (path === "/chunked") {
+      const body = new ReadableStream<Uint8Array>({
+        start(c) {
+          c.enqueue(new TextEncoder().encode("one,"));
+          c.enqueue(new TextEncoder().encode("two"));
+          c.close();
+        },
+      });
+      return new Response(body);
+    }
+    return new Response(`a ${path}`);
+  });
+  const other = upstream("b");
+  // An upstream that answers one request per connection and then closes it
+  // without saying so: every reuse of a kept connection finds it stale.
+  const oneShot = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  let oneShotConns = 0;
+  const oneShotLoop = (async () => {
+    for await (const c of oneShot) {
+      oneShotConns++;
+      (async () => {
+        const buf = new Uint8Array(4096);
+        let got = "";
+        while (!got.includes("\r\n\r\n")) {
+          const n = await c.read(buf);
+          if (n === null) break;
+          got += new TextDecoder().decode(buf.subarray(0, n));
+        }
+        if (got.includes("\r\n\r\n")) {
+          await c.write(
+            new TextEncoder().encode("HTTP/1.1 200 OK\r\ncontent-length: 4\r\n\r\nshot"),
+          );
+        }
+        c.close();
+      })();
+    }
+  })();
+  const gw = startGateway({
+    resolver: staticEndpointResolver({
+      "default/a": [{ ip: "127.0.0.1", port: up.port }],
+      "default/b": [{ ip: "127.0.0.1", port: other.port }],
+      "default/shot": [{
+        ip: "127.0.0.1",
+        port: (oneShot.addr as Deno.NetAddr).port,
+      }],
+    }),
+    entries: [
+      entry("default/a", [rule(["a.example.com"], [["a", 100]])]),
+      entry("default/b", [rule(["b.example.com"], [["b", 100]])]),
+      entry("default/shot", [rule(["shot.example.com"], [["shot", 100]])]),
+    ],
+  });
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port: gw.port });
+  const c = new RawConn(conn);
+  try {
+    await t.step("a request body split across reads arrives whole", async () => {
+      await c.send(`POST /echo HTTP/1.1\r\nHost: a.example.com\r\nContent-Length: 11\r\n\r\nhel`);
+      await new Promise((r) => setTimeout(r, 30));
+      await c.send("lo ");
+      await new Promise((r) => setTimeout(r, 30));
+      await c.send("world");
+      assert.equal((await c.response()).body, "hello world");
+    });
+    await t.step("a body sent with its head, then a pipelined request", async () => {
+      await c.send(
+        `POST /echo HTTP/1.1\r\nHost: a.example.com\r\nContent-Length: 3\r\n\r\nabc` +
+          `GET /next HTTP/1.1\r\nHost: a.example.com\r\n\r\n`,
+      );
+      assert.equal((await c.response()).body, "abc");
+      assert.equal((await c.response()).body, "a /next");
+    });
+    await t.step("a response larger than the read buffer is relayed byte for byte", async () => {
+      await c.send(`GET /big HTTP/1.1\r\nHost: a.example.com\r\n\r\n`);
+      const r = await c.response();
+      assert.equal(r.body.length, big.length);
+      assert.equal(r.body, big);
+    });
+    await t.step("a response head larger than the read buffer passes", async () => {
+      await c.send(`GET /bighead HTTP/1.1\r\nHost: a.example.com\r\n\r\n`);
+      const r = await c.response();
+      assert.equal(r.body, "bh");
+      assert.ok(r.head.includes(bigHeader));
+    });
+    await t.step("a chunked response is re-framed as chunked", async () => {
+      await c.send(`GET /chunked HTTP/1.1\r\nHost: a.example.com\r\n\r\n`);
+      const r = await c.response();
+      assert.match(r.head, /transfer-encoding: chunked/i);
+      assert.equal(r.body, "one,two");
+    });
+    await t.step("alternating upstreams on one client connection reach the right one", async () => {
+      for (let i = 0; i < 4; i++) {
+        await c.send(`GET /x HTTP/1.1\r\nHost: a.example.com\r\n\r\n`);
+        assert.equal((await c.response()).body, "a /x");
+        await c.send(`GET / HTTP/1.1\r\nHost: b.example.com\r\n\r\n`);
+        assert.equal((await c.response()).body, "b");
+      }
+    });
+    await t.step("a kept upstream connection found closed is replaced (GET)", async () => {
+      for (let i = 0; i < 3; i++) {
+        await c.send(`GET / HTTP/1.1\r\nHost: shot.example.com\r\n\r\n`);
+        const r = await c.response();
+        assert.equal(r.status, 200);
+        assert.equal(r.body, "shot");
+      }
+      assert.equal(oneShotConns, 3);
+    });
+    await t.step("Connection: close is honoured after the response", async () => {
+      await c.send(`GET /last HTTP/1.1\r\nHost: a.example.com\r\nConnection: close\r\n\r\n`);
+      const r = await c.response();
+      assert.equal(r.body, "a /last");
+      assert.match(r.head, /connection: close/i);
+      assert.equal(await conn.read(new Uint8Array(16)), null);
+    });
+  } finally {
+    conn.close();
+    await gw.close();
+    await up.close();
+    await other.close();
+    oneShot.close();
+    await oneShotLoop.catch(() => {});
+  }
+});

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { endpointsFor, kubeEndpointResolver } from "../../dataplane/mod.ts";
+import { endpointsFor, kubeEndpointResolver, staticEndpointResolver } from "../../dataplane/mod.ts";
 import { FakeClient, type KubeObject } from "../../runtime/mod.ts";
 
 const svc: KubeObject = {
@@ -43,8 +43,31 @@ Deno.test("endpoints resolution", async (t) => {
     await resolve("default", "hello-00001", 80);
     assert.ok(client.actions.filter((a) => a.verb === "get").length > gets);
   });
+  await t.step("peek answers only from a settled, fresh cache entry", async () => {
+    let now = 0;
+    const resolve = kubeEndpointResolver(new FakeClient([svc, eps]), {
+      cacheMs: 1000,
+      now: () => now,
+    });
+    assert.equal(resolve.peek!("default", "hello-00001", 80), undefined);
+    const pending = resolve("default", "hello-00001", 80);
+    assert.equal(resolve.peek!("default", "hello-00001", 80), undefined); // not settled yet
+    const got = await pending;
+    assert.equal(resolve.peek!("default", "hello-00001", 80), got);
+    now = 2000;
+    assert.equal(resolve.peek!("default", "hello-00001", 80), undefined); // stale
+    resolve.invalidate("default", "hello-00001");
+    now = 0;
+    assert.equal(resolve.peek!("default", "hello-00001", 80), undefined);
+  });
   await t.step("a missing Endpoints object rejects", async () => {
     const resolve = kubeEndpointResolver(new FakeClient([]));
     await assert.rejects(() => resolve("default", "nope", 80));
+    assert.equal(resolve.peek!("default", "nope", 80), undefined);
+  });
+  await t.step("the static resolver peeks its map", () => {
+    const resolve = staticEndpointResolver({ "default/a": [{ ip: "127.0.0.1", port: 1 }] });
+    assert.deepStrictEqual(resolve.peek!("default", "a", 80), [{ ip: "127.0.0.1", port: 1 }]);
+    assert.deepStrictEqual(resolve.peek!("default", "b", 80), []);
   });
 });
