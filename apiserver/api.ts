@@ -37,6 +37,7 @@ import {
 import { applyDefaults, prune, validate } from "./schema.ts";
 import {
   applyMerge,
+  changedLeafPaths,
   deleteAt,
   fromFieldsV1,
   jsonPatch,
@@ -56,6 +57,7 @@ import {
 } from "./selectors.ts";
 import { Store } from "./store.ts";
 import { parse as parseYaml } from "yaml";
+import { deepCopy } from "../runtime/mod.ts";
 
 /** Per-request context. */
 export interface RequestContext {
@@ -123,7 +125,7 @@ function specOf(o: KubeObject, dropStatus: boolean): string {
 }
 
 function stable(o: KubeObject): string {
-  const c = structuredClone(o);
+  const c = deepCopy(o);
   delete c.metadata.resourceVersion;
   delete c.metadata.managedFields;
   return JSON.stringify(c);
@@ -233,11 +235,11 @@ export class Api {
   /** Converts an object to `version` of its type (through the registered converter). */
   convert(t: ResourceType, obj: KubeObject, version: string): KubeObject {
     const want = apiVersionOf(t.group, version);
-    if (obj.apiVersion === want) return structuredClone(obj);
+    if (obj.apiVersion === want) return deepCopy(obj);
     const c = this.#converters.find((c) => c.group === t.group && c.kind === t.kind);
-    if (!c) return { ...structuredClone(obj), apiVersion: want };
+    if (!c) return { ...deepCopy(obj), apiVersion: want };
     try {
-      const out = c.convert(structuredClone(obj), want);
+      const out = c.convert(deepCopy(obj), want);
       out.apiVersion = want;
       return out;
     } catch (e) {
@@ -332,8 +334,8 @@ export class Api {
       if (!h.mutate || !cur || op === "DELETE") continue;
       cur = await h.mutate({
         operation: op,
-        object: structuredClone(cur),
-        oldObject: old && structuredClone(old),
+        object: deepCopy(cur),
+        oldObject: old && deepCopy(old),
         subResource: sub,
         userInfo: ctx.user,
         dryRun: ctx.dryRun,
@@ -343,8 +345,8 @@ export class Api {
       if (!h.validate) continue;
       const d = await h.validate({
         operation: op,
-        object: cur && structuredClone(cur),
-        oldObject: old && structuredClone(old),
+        object: cur && deepCopy(cur),
+        oldObject: old && deepCopy(old),
         subResource: sub,
         userInfo: ctx.user,
         dryRun: ctx.dryRun,
@@ -602,7 +604,7 @@ export class Api {
 
   #decodeObject(tg: Target, body: unknown): KubeObject {
     if (!isObj(body)) throw badRequest("the request body must be a JSON or YAML object");
-    const obj = structuredClone(body) as KubeObject;
+    const obj = deepCopy(body) as KubeObject;
     const want = apiVersionOf(tg.type.group, tg.version.name);
     if (obj.kind !== undefined && obj.kind !== tg.type.kind) {
       throw badRequest(
@@ -663,14 +665,14 @@ export class Api {
     }
     let next: KubeObject;
     if (sub === "status") {
-      next = structuredClone(old);
+      next = deepCopy(old);
       if (obj.status === undefined) delete next.status;
       else next.status = obj.status;
     } else {
       next = obj;
       if (tg.version.status) {
         if (old.status === undefined) delete next.status;
-        else next.status = structuredClone(old.status);
+        else next.status = deepCopy(old.status);
       }
       const nf = next.metadata.finalizers ?? [];
       const of = old.metadata.finalizers ?? [];
@@ -798,7 +800,7 @@ export class Api {
           ctx,
           "Apply",
         );
-        const applied = structuredClone(body) as KubeObject;
+        const applied = deepCopy(body) as KubeObject;
         const entry: ManagedFieldsEntry = {
           manager: ctx.fieldManager,
           operation: "Apply",
@@ -814,7 +816,7 @@ export class Api {
           };
         }
         const storedNew = this.raw(t, ns, name)!;
-        const withMf = structuredClone(storedNew);
+        const withMf = deepCopy(storedNew);
         withMf.metadata.managedFields = [entry];
         const s = await this.store.put(this.#tk(t), this.key(t, ns, name), "MODIFIED", withMf);
         return { obj: this.output(tg, s), created: true };
@@ -859,7 +861,7 @@ export class Api {
     if (applied.apiVersion !== want || applied.kind !== t.kind) {
       throw badRequest(`the apply body must have apiVersion ${want} and kind ${t.kind}`);
     }
-    const mfs = structuredClone(old.metadata.managedFields ?? []);
+    const mfs = deepCopy(old.metadata.managedFields ?? []);
     const mine = mfs.find((m) =>
       m.manager === ctx.fieldManager && m.operation === "Apply" &&
       (m.subresource ?? "") === (sub ?? "")
@@ -902,7 +904,7 @@ export class Api {
         causes: conflicts,
       });
     }
-    let merged = applyMerge(structuredClone(old), stripMeta(applied)) as KubeObject;
+    let merged = applyMerge(deepCopy(old), stripMeta(applied)) as KubeObject;
     merged.metadata = applyMerge(old.metadata, applied.metadata ?? {}) as KubeObject["metadata"];
     // remove fields this manager owned before, no longer applies, and nobody else owns
     const othersOwn = new Set<string>();
@@ -987,7 +989,7 @@ export class Api {
     const isNs = t.group === "" && t.kind === "Namespace";
     if (fins.length || isNs) {
       if (stored.metadata.deletionTimestamp && !changed) return old;
-      const next = structuredClone(stored);
+      const next = deepCopy(stored);
       next.metadata.deletionTimestamp = stored.metadata.deletionTimestamp ?? now();
       next.metadata.deletionGracePeriodSeconds = 0;
       next.metadata.finalizers = fins;
@@ -1096,7 +1098,7 @@ export class Api {
           for (const d of dependents(o.metadata.uid!)) {
             const cur = this.raw(d.t, d.o.metadata.namespace, d.o.metadata.name!);
             if (!cur) continue;
-            const n = structuredClone(cur);
+            const n = deepCopy(cur);
             n.metadata.ownerReferences = n.metadata.ownerReferences!.filter((r) =>
               r.uid !== o.metadata.uid
             );
@@ -1147,7 +1149,7 @@ export class Api {
         } else {
           const cur = this.raw(t, o.metadata.namespace, o.metadata.name!);
           if (cur) {
-            const n = structuredClone(cur);
+            const n = deepCopy(cur);
             n.metadata.ownerReferences = live;
             await this.store.put(
               this.#tk(t),
@@ -1171,7 +1173,7 @@ export class Api {
   ): Promise<void> {
     const cur = this.raw(t, o.metadata.namespace, o.metadata.name!);
     if (!cur) return;
-    const n = structuredClone(cur);
+    const n = deepCopy(cur);
     n.metadata.finalizers = (n.metadata.finalizers ?? []).filter((f) => f !== fin);
     const key = this.key(t, o.metadata.namespace, o.metadata.name!);
     if (n.metadata.finalizers.length === 0) {
@@ -1187,7 +1189,7 @@ export class Api {
     obj: KubeObject,
     kind: "ADDED" | "MODIFIED",
   ): Promise<KubeObject> {
-    const o = structuredClone(obj);
+    const o = deepCopy(obj);
     if (kind === "ADDED") {
       o.metadata.uid = o.metadata.uid ?? crypto.randomUUID();
       o.metadata.creationTimestamp = o.metadata.creationTimestamp ?? now();
@@ -1334,9 +1336,7 @@ function updateManaged(
   const paths = leafPaths(c);
   const ser = (p: string[]) => p.join("\u0000");
   const present = new Set(paths.map(ser));
-  const changed = paths.filter((p) =>
-    !old || JSON.stringify(valueAt(old, p)) !== JSON.stringify(valueAt(next, p))
-  );
+  const changed = old ? changedLeafPaths(old, c) : paths;
   const changedSet = new Set(changed.map(ser));
   const out: ManagedFieldsEntry[] = [];
   let mine: string[][] = [];

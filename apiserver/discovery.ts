@@ -4,6 +4,7 @@
  */
 import type { Registry, ResourceType, SchemaNode } from "./registry.ts";
 import { apiVersionOf } from "./registry.ts";
+import { deepCopy } from "../runtime/mod.ts";
 
 const VERBS = ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"];
 
@@ -189,7 +190,7 @@ function withMeta(s: SchemaNode | undefined): SchemaNode {
       },
     };
   }
-  const c = structuredClone(s);
+  const c = deepCopy(s);
   c.properties = {
     ...(c.properties ?? {}),
     apiVersion: { type: "string" },

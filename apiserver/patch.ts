@@ -5,6 +5,7 @@
  * @module
  */
 import { ApiError, badRequest } from "./errors.ts";
+import { deepCopy } from "../runtime/mod.ts";
 
 type Obj = Record<string, unknown>;
 
@@ -14,7 +15,7 @@ function isObj(v: unknown): v is Obj {
 
 /** RFC 7386 JSON merge patch. */
 export function mergePatch(target: unknown, patch: unknown): unknown {
-  if (!isObj(patch)) return structuredClone(patch);
+  if (!isObj(patch)) return deepCopy(patch);
   const out: Obj = isObj(target) ? { ...target } : {};
   for (const [k, v] of Object.entries(patch)) {
     if (v === null) delete out[k];
@@ -54,7 +55,7 @@ function jsonPatchFail(msg: string): ApiError {
 /** RFC 6902 JSON patch. */
 export function jsonPatch(doc: unknown, ops: unknown): unknown {
   if (!Array.isArray(ops)) throw badRequest("json patch must be an array of operations");
-  let root = structuredClone(doc);
+  let root = deepCopy(doc);
   for (const raw of ops) {
     if (!isObj(raw) || typeof raw.op !== "string" || typeof raw.path !== "string") {
       throw badRequest("invalid json patch operation");
@@ -104,10 +105,10 @@ export function jsonPatch(doc: unknown, ops: unknown): unknown {
     };
     switch (raw.op) {
       case "add":
-        setAt(parts, structuredClone(value), true);
+        setAt(parts, deepCopy(value), true);
         break;
       case "replace":
-        setAt(parts, structuredClone(value), false);
+        setAt(parts, deepCopy(value), false);
         break;
       case "remove":
         removeAt(parts);
@@ -118,7 +119,7 @@ export function jsonPatch(doc: unknown, ops: unknown): unknown {
         break;
       }
       case "copy":
-        setAt(parts, structuredClone(getAt(root, parsePointer(String(raw.from)))), true);
+        setAt(parts, deepCopy(getAt(root, parsePointer(String(raw.from)))), true);
         break;
       case "test":
         if (JSON.stringify(getAt(root, parts)) !== JSON.stringify(value)) {
@@ -165,7 +166,7 @@ export function mergeKeyFor(field: string, items: unknown[]): string | null {
 
 /** Kubernetes strategic merge patch for built-in kinds. */
 export function strategicMerge(target: unknown, patch: unknown): unknown {
-  if (!isObj(patch)) return structuredClone(patch);
+  if (!isObj(patch)) return deepCopy(patch);
   if (patch.$patch === "replace") {
     const p = { ...patch };
     delete p.$patch;
@@ -253,9 +254,7 @@ function mergeList(cur: unknown[], patch: unknown[], key: string, order?: unknow
     for (const k of patchOrder) if (!firstKeys.includes(k)) firstKeys.push(k);
   }
   const first = new Set(firstKeys);
-  const result = firstKeys.map((k) =>
-    merged.has(k) ? merged.get(k) : structuredClone(curByKey.get(k))
-  );
+  const result = firstKeys.map((k) => merged.has(k) ? merged.get(k) : deepCopy(curByKey.get(k)));
   const serverIdx = new Map(cur.map((x, i) => [keyOf(x), i]));
   const idx = (x: unknown) => serverIdx.get(keyOf(x)) ?? -1;
   let pos = 0;
@@ -264,7 +263,7 @@ function mergeList(cur: unknown[], patch: unknown[], key: string, order?: unknow
     if (first.has(k) || deleted.has(k)) continue;
     let i = pos;
     while (i < result.length && !(idx(result[i]) > idx(sItem))) i++;
-    result.splice(i, 0, structuredClone(sItem));
+    result.splice(i, 0, deepCopy(sItem));
     pos = i + 1;
   }
   return result;
@@ -301,6 +300,54 @@ export function leafPaths(v: unknown, prefix: Seg[] = [], out: Seg[][] = []): Se
     }
   }
   out.push(prefix);
+  return out;
+}
+
+/**
+ * The leaf field paths of `next` (as {@link leafPaths} names them) whose value
+ * differs from the value at the same path in `old`: the fields an Update
+ * changed. One walk over both objects, instead of reading `old` again for
+ * every leaf path.
+ */
+export function changedLeafPaths(
+  old: unknown,
+  next: unknown,
+  prefix: Seg[] = [],
+  out: Seg[][] = [],
+): Seg[][] {
+  if (old === next && (old === null || typeof old !== "object")) return out;
+  if (isObj(next)) {
+    const keys = Object.keys(next);
+    if (keys.length === 0 && prefix.length > 0) {
+      if (JSON.stringify(old) !== "{}") out.push(prefix);
+      return out;
+    }
+    const o = isObj(old) ? old : undefined;
+    for (const k of keys) {
+      if (
+        prefix.length === 1 && prefix[0] === "f:metadata" &&
+        (k === "managedFields" || k === "resourceVersion" || k === "uid" ||
+          k === "creationTimestamp" || k === "generation")
+      ) continue;
+      changedLeafPaths(o?.[k], next[k], [...prefix, `f:${k}`], out);
+    }
+    return out;
+  }
+  if (Array.isArray(next) && prefix.length > 0) {
+    const field = prefix[prefix.length - 1].slice(2);
+    const key = mergeKeyFor(field, next) ??
+      (next.every((x) => isObj(x) && "name" in x) && next.length ? "name" : null);
+    if (key && next.every((x) => isObj(x) && key in x)) {
+      const olds = Array.isArray(old) ? old : [];
+      for (const el of next as Obj[]) {
+        const seg = `k:${JSON.stringify({ [key]: el[key] })}`;
+        const was = olds.find((x) => isObj(x) && x[key] === el[key]);
+        changedLeafPaths(was, el, [...prefix, seg], out);
+      }
+      return out;
+    }
+  }
+  if (JSON.stringify(old) !== JSON.stringify(next)) out.push(prefix);
   return out;
 }
 
@@ -381,14 +428,14 @@ export function applyMerge(target: unknown, applied: unknown, field = ""): unkno
     const key = mergeKeyFor(field, [...applied, ...target]) ??
       (applied.length && applied.every((x) => isObj(x) && "name" in x) ? "name" : null);
     if (key && applied.every((x) => isObj(x) && key in x)) {
-      const out = target.map((x) => structuredClone(x));
+      const out = target.map((x) => deepCopy(x));
       for (const el of applied as Obj[]) {
         const i = out.findIndex((x) => isObj(x) && x[key] === el[key]);
         if (i >= 0) out[i] = applyMerge(out[i], el);
-        else out.push(structuredClone(el));
+        else out.push(deepCopy(el));
       }
       return out;
     }
   }
-  return structuredClone(applied);
+  return deepCopy(applied);
 }

@@ -5,6 +5,7 @@
  */
 import type { StatusCause } from "../runtime/mod.ts";
 import type { SchemaNode } from "./registry.ts";
+import { deepCopy } from "../runtime/mod.ts";
 
 type Json = unknown;
 
@@ -78,7 +79,7 @@ export function applyDefaults(v: Json, s: SchemaNode | undefined): void {
   }
   if (!isObj(v)) return;
   for (const [k, ps] of Object.entries(s.properties ?? {})) {
-    if (v[k] === undefined && ps.default !== undefined) v[k] = structuredClone(ps.default);
+    if (v[k] === undefined && ps.default !== undefined) v[k] = deepCopy(ps.default);
     if (v[k] !== undefined) applyDefaults(v[k], ps);
   }
   if (isObj(s.additionalProperties)) {

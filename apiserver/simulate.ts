@@ -4,6 +4,15 @@
  * and an endpoints controller for Services with selectors. Images on the
  * registry `fail.local` never become ready (ImagePullBackOff) and the
  * Deployment reports ProgressDeadlineExceeded after progressDeadlineSeconds.
+ *
+ * A Pod whose template carries the annotation
+ * {@link LOCAL_UPSTREAM_ANNOTATION} (`"127.0.0.1:PORT"`) runs a TCP relay as
+ * its "containers": every declared TCP `containerPort` listens on the Pod's
+ * IP and forwards each connection to that loopback upstream, so whatever
+ * reads the Endpoints (the ServerlessService controller, the local gateway)
+ * reaches a real local server unchanged. A value that is malformed or not
+ * loopback, or a port that cannot be bound, fails the Pod's containers
+ * (exit code 1 with the reason as termination message, a Warning event).
  * @module
  */
 import type { KubeObject } from "../runtime/mod.ts";
@@ -49,6 +58,255 @@ export function failingImage(spec: Any): string | undefined {
   return undefined;
 }
 
+/** Pod template annotation naming the loopback server a simulated Pod relays to. */
+export const LOCAL_UPSTREAM_ANNOTATION = "serving.denative.dev/local-upstream";
+
+/** A parsed {@link LOCAL_UPSTREAM_ANNOTATION} value: an address, or why it is refused. */
+export type LocalUpstream =
+  | { hostname: string; port: number; error?: undefined }
+  | { error: string };
+
+/**
+ * Parses a {@link LOCAL_UPSTREAM_ANNOTATION} value: `IPv4:PORT` in
+ * 127.0.0.0/8 or `[::1]:PORT`, port 1-65535. Host names (even `localhost`)
+ * and every other address are refused with a message saying what to write.
+ */
+export function parseLocalUpstream(value: string): LocalUpstream {
+  const v = value.trim();
+  const what = `annotation ${LOCAL_UPSTREAM_ANNOTATION}=${JSON.stringify(value)}`;
+  const m = /^(?:\[([0-9A-Fa-f:.]+)\]|([^:\[\]]+)):(\d{1,5})$/.exec(v);
+  const port = m ? Number(m[3]) : NaN;
+  if (!m || !(port >= 1 && port <= 65535)) {
+    return {
+      error: `${what} is not HOST:PORT with a loopback IP and a port in 1-65535 ` +
+        `(for example "127.0.0.1:8080" or "[::1]:8080")`,
+    };
+  }
+  const host = m[1] ?? m[2];
+  const v4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(host);
+  const octets = m[2] !== undefined ? v4?.slice(1).map(Number) : undefined;
+  if (octets?.every((o) => o <= 255) && octets[0] === 127) {
+    return { hostname: octets.join("."), port };
+  }
+  if (m[1] !== undefined && isV6Loopback(host)) return { hostname: "::1", port };
+  return {
+    error: `${what} is refused: the local control plane relays only to loopback ` +
+      `addresses (127.0.0.0/8 or [::1]); start the server on 127.0.0.1 and use "127.0.0.1:PORT"`,
+  };
+}
+
+function isV6Loopback(h: string): boolean {
+  if (h === "::1") return true;
+  const parts = h.split("::");
+  if (parts.length > 2) return false;
+  const groups = (s: string) => (s === "" ? [] : s.split(":"));
+  const head = groups(parts[0]), tail = parts.length === 2 ? groups(parts[1]) : [];
+  const n = head.length + tail.length;
+  if (parts.length === 1 ? n !== 8 : n > 7) return false;
+  const all = [...head, ...Array(8 - n).fill("0"), ...tail];
+  return all.every((g, i) => /^[0-9A-Fa-f]{1,4}$/.test(g) && parseInt(g, 16) === (i === 7 ? 1 : 0));
+}
+
+/** Pod addresses tried for a relay whose ports are in use before the Pod fails. */
+const RELAY_ADDRESS_ATTEMPTS = 8;
+
+/** The TCP container ports of a pod spec, deduplicated, in declaration order. */
+function tcpContainerPorts(spec: Any): number[] {
+  const out: number[] = [];
+  for (const c of [...(spec?.initContainers ?? []), ...(spec?.containers ?? [])]) {
+    for (const p of c.ports ?? []) {
+      const n = Number(p.containerPort);
+      if ((p.protocol ?? "TCP") === "TCP" && Number.isInteger(n) && n > 0 && !out.includes(n)) {
+        out.push(n);
+      }
+    }
+  }
+  return out;
+}
+
+/** Copies one direction until EOF, then half-closes the destination. */
+async function copy(src: Deno.Conn, dst: Deno.Conn): Promise<void> {
+  const buf = new Uint8Array(64 * 1024);
+  for (;;) {
+    const n = await src.read(buf);
+    if (n === null) break;
+    let off = 0;
+    while (off < n) off += await dst.write(buf.subarray(off, n));
+  }
+  await dst.closeWrite();
+}
+
+/**
+ * Status of a new simulated Pod: Running and Ready; Pending with
+ * ImagePullBackOff for a `fail.local` image; with `relayError`, Running but
+ * every container failed (exit code 1, the error as termination message,
+ * CrashLoopBackOff), as the kubelet reports a container that exits at start.
+ */
+function podStatus(podSpec: Any, podName: string, ip: string, opts: { relayError?: string }): Any {
+  const t = now();
+  const fail = failingImage(podSpec);
+  const crashed = !fail && opts.relayError !== undefined;
+  const ready = !fail && !crashed;
+  const containers: Any[] = podSpec.containers ?? [];
+  return {
+    phase: ready || crashed ? "Running" : "Pending",
+    podIP: ip,
+    podIPs: [{ ip }],
+    hostIP: "127.0.0.1",
+    startTime: t,
+    conditions: [
+      { type: "PodScheduled", status: "True", lastTransitionTime: t },
+      { type: "Initialized", status: "True", lastTransitionTime: t },
+      { type: "ContainersReady", status: ready ? "True" : "False", lastTransitionTime: t },
+      {
+        type: "Ready",
+        status: ready ? "True" : "False",
+        lastTransitionTime: t,
+        ...(ready ? {} : {
+          reason: "ContainersNotReady",
+          message: crashed
+            ? `containers with unready status: [${containers.map((c) => c.name).join(" ")}]`
+            : "containers with unready status",
+        }),
+      },
+    ],
+    containerStatuses: containers.map((c: Any) => {
+      const bad = typeof c.image === "string" && c.image.startsWith("fail.local/");
+      if (crashed) {
+        return {
+          name: c.name,
+          image: c.image,
+          imageID: "",
+          ready: false,
+          started: false,
+          restartCount: 1,
+          state: {
+            waiting: {
+              reason: "CrashLoopBackOff",
+              message: `back-off 10s restarting failed container=${c.name} pod=${podName}`,
+            },
+          },
+          lastState: {
+            terminated: {
+              exitCode: 1,
+              reason: "Error",
+              message: opts.relayError,
+              startedAt: t,
+              finishedAt: t,
+            },
+          },
+        };
+      }
+      return {
+        name: c.name,
+        image: c.image,
+        imageID: "",
+        ready: !bad && ready,
+        started: !bad && ready,
+        restartCount: 0,
+        state: bad
+          ? {
+            waiting: {
+              reason: "ImagePullBackOff",
+              message: `Back-off pulling image "${c.image}"`,
+            },
+          }
+          : ready
+          ? { running: { startedAt: t } }
+          : { waiting: { reason: "PodInitializing" } },
+      };
+    }),
+  };
+}
+
+/** A simulated Pod's containers: listeners on the Pod IP relaying to one loopback upstream. */
+class Relay {
+  #listeners: Deno.TcpListener[] = [];
+  #conns = new Set<Deno.Conn>();
+  #tasks = new Set<Promise<void>>();
+  #upstream: { hostname: string; port: number };
+  #closed = false;
+
+  /** Binds every port on `ip`; throws (having closed what it bound) when one cannot be bound. */
+  constructor(ip: string, ports: number[], upstream: { hostname: string; port: number }) {
+    this.#upstream = upstream;
+    try {
+      for (const port of ports) {
+        this.#listeners.push(Deno.listen({ hostname: ip, port, transport: "tcp" }));
+      }
+    } catch (e) {
+      for (const l of this.#listeners) l.close();
+      throw e;
+    }
+    for (const l of this.#listeners) this.#track(this.#accept(l));
+  }
+
+  #track(p: Promise<void>): void {
+    this.#tasks.add(p);
+    p.finally(() => this.#tasks.delete(p));
+  }
+
+  async #accept(l: Deno.TcpListener): Promise<void> {
+    try {
+      for await (const conn of l) {
+        if (this.#closed) {
+          conn.close();
+          break;
+        }
+        this.#track(this.#serve(conn));
+      }
+    } catch {
+      // listener closed
+    }
+  }
+
+  async #serve(conn: Deno.Conn): Promise<void> {
+    this.#conns.add(conn);
+    let up: Deno.Conn | undefined;
+    try {
+      up = await Deno.connect({ ...this.#upstream, transport: "tcp" });
+      this.#conns.add(up);
+      if (this.#closed) return;
+      const a = conn, b = up;
+      const fail = () => {
+        for (const c of [a, b]) {
+          try {
+            c.close();
+          } catch { /* already closed */ }
+          this.#conns.delete(c);
+        }
+      };
+      await Promise.all([copy(a, b).catch(fail), copy(b, a).catch(fail)]);
+    } catch {
+      // upstream not listening: the peer sees the connection closed
+    } finally {
+      for (const c of [conn, up]) {
+        if (!c || !this.#conns.delete(c)) continue;
+        try {
+          c.close();
+        } catch { /* already closed */ }
+      }
+    }
+  }
+
+  /** Closes the listeners and every relayed connection, and waits for them. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    for (const l of this.#listeners) {
+      try {
+        l.close();
+      } catch { /* already closed */ }
+    }
+    for (const c of this.#conns) {
+      try {
+        c.close();
+      } catch { /* already closed */ }
+    }
+    this.#conns.clear();
+    while (this.#tasks.size) await Promise.all([...this.#tasks]);
+  }
+}
+
 /** The workload simulator. */
 export class Simulator {
   #api: Api;
@@ -64,6 +322,11 @@ export class Simulator {
   /** Services whose Endpoints need recomputing, by namespace. */
   #dirty = new Map<string, Set<string>>();
   #endpointsComputed = 0;
+  /** Relays of Pods with {@link LOCAL_UPSTREAM_ANNOTATION}, by `namespace/name`. */
+  #relays = new Map<string, Relay>();
+  #eventSeq = 0;
+  /** Relays being closed (a Pod went away), awaited by {@link Simulator.stop}. */
+  #closing = new Set<Promise<void>>();
 
   /** Creates a simulator; reconciles run `delayMs` after a change. */
   constructor(api: Api, delayMs = 20) {
@@ -91,6 +354,7 @@ export class Simulator {
           this.#markDirty(ns, e.object.metadata.name!);
         }
       } else if (e.type === typeKey("", "pods")) {
+        if (e.kind === "DELETED") this.#closeRelay(`${ns}/${e.object.metadata.name}`);
         this.#podChanged(ns, e.object, e.old);
         const owner = e.object.metadata.ownerReferences?.find((r) => r.kind === "ReplicaSet");
         if (owner && e.kind === "DELETED") this.#schedule(`rs/${ns}/${owner.name}`, this.#delayMs);
@@ -100,6 +364,17 @@ export class Simulator {
       }
     });
     for (const svc of this.#api.store.list(typeKey("", "services"))) this.#indexService(svc);
+    // Pods kept in a data directory: new IPs continue after theirs, their relays reopen.
+    for (const p of this.#api.store.list(typeKey("", "pods"))) {
+      const m = /^127\.2\.(\d+)\.(\d+)$/.exec((p as Any).status?.podIP ?? "");
+      if (m) this.#ip = Math.max(this.#ip, Number(m[1]) * 256 + Number(m[2]));
+    }
+    for (const p of this.#api.store.list(typeKey("", "pods"))) {
+      const value = p.metadata.annotations?.[LOCAL_UPSTREAM_ANNOTATION];
+      if (value !== undefined && !p.metadata.deletionTimestamp) {
+        this.#schedule(`relay/${p.metadata.namespace}/${p.metadata.name}`, 0);
+      }
+    }
     for (const d of this.#api.store.list(typeKey("apps", "deployments"))) {
       this.#schedule(`d/${d.metadata.namespace}/${d.metadata.name}`, this.#delayMs);
     }
@@ -148,13 +423,116 @@ export class Simulator {
     }
   }
 
-  /** Stops the simulator and waits for in-flight work. */
+  /** Stops the simulator (closing every Pod relay) and waits for in-flight work. */
   async stop(): Promise<void> {
     this.#stopped = true;
     this.#unsub();
     for (const t of this.#timers.values()) clearTimeout(t);
     this.#timers.clear();
     await this.#chain;
+    for (const key of [...this.#relays.keys()]) this.#closeRelay(key);
+    await Promise.all([...this.#closing]);
+  }
+
+  #nextIp(): string {
+    const n = ++this.#ip;
+    return `127.2.${(n >> 8) & 255}.${n & 255}`;
+  }
+
+  #closeRelay(key: string): void {
+    const r = this.#relays.get(key);
+    if (!r) return;
+    this.#relays.delete(key);
+    const closing = r.close().catch(() => {});
+    this.#closing.add(closing);
+    closing.finally(() => this.#closing.delete(closing));
+  }
+
+  /**
+   * Opens the relay of a Pod carrying {@link LOCAL_UPSTREAM_ANNOTATION} on
+   * `ip`; returns why it cannot (invalid value, port not bindable).
+   */
+  #openRelay(
+    key: string,
+    ip: string,
+    podSpec: Any,
+    value: string,
+  ): { error?: string; inUse?: boolean } {
+    const up = parseLocalUpstream(value);
+    if (up.error !== undefined) return { error: up.error };
+    this.#closeRelay(key);
+    const ports = tcpContainerPorts(podSpec);
+    if (!ports.length) {
+      return {
+        error: `annotation ${LOCAL_UPSTREAM_ANNOTATION}=${JSON.stringify(value)} needs a TCP ` +
+          `containerPort in the pod template: the Pod relays its declared ports to the upstream`,
+      };
+    }
+    try {
+      this.#relays.set(key, new Relay(ip, ports, up));
+      return {};
+    } catch (e) {
+      const hint = e instanceof Deno.errors.AddrNotAvailable
+        ? ` (${ip} is not configured on this machine's loopback interface; on macOS run ` +
+          `"sudo ifconfig lo0 alias ${ip} up")`
+        : "";
+      return {
+        error: `cannot listen on ${ip} (container ports ${ports.join(", ")}) to relay to ` +
+          `${value} for annotation ${LOCAL_UPSTREAM_ANNOTATION}: ${(e as Error).message}${hint}`,
+        inUse: e instanceof Deno.errors.AddrInUse,
+      };
+    }
+  }
+
+  /** After a restart: reopens a kept Pod's relay, or fails the Pod when that is impossible. */
+  async #reopenRelay(ns: string, name: string): Promise<void> {
+    const podT = this.#t("", "pods");
+    const pod = this.#api.raw(podT, ns, name) as Any;
+    const value = pod?.metadata.annotations?.[LOCAL_UPSTREAM_ANNOTATION];
+    if (value === undefined || pod.metadata.deletionTimestamp || !pod.status?.podIP) return;
+    const ready = pod.status.conditions?.some((c: Any) =>
+      c.type === "Ready" && c.status === "True"
+    );
+    if (!ready) return;
+    const { error } = this.#openRelay(`${ns}/${name}`, pod.status.podIP, pod.spec, value);
+    if (error === undefined) return;
+    const n = structuredClone(pod);
+    n.status = podStatus(pod.spec, name, pod.status.podIP, { relayError: error });
+    const written = await this.#api.systemWrite(podT, n, "MODIFIED");
+    await this.#relayEvent(written, error);
+    const owner = pod.metadata.ownerReferences?.find((r: Any) => r.kind === "ReplicaSet");
+    if (owner) this.#schedule(`rs/${ns}/${owner.name}`, this.#delayMs);
+  }
+
+  /** A Warning event on a Pod whose relay cannot run, as the kubelet reports failed containers. */
+  async #relayEvent(pod: KubeObject, message: string): Promise<void> {
+    const t = now();
+    const ns = pod.metadata.namespace!;
+    await this.#api.systemWrite(this.#t("", "events"), {
+      apiVersion: "v1",
+      kind: "Event",
+      metadata: {
+        name: `${pod.metadata.name}.${
+          (Date.now() * 1000 + (++this.#eventSeq % 1000)).toString(16)
+        }`,
+        namespace: ns,
+      },
+      involvedObject: {
+        apiVersion: "v1",
+        kind: "Pod",
+        namespace: ns,
+        name: pod.metadata.name,
+        uid: pod.metadata.uid,
+      },
+      type: "Warning",
+      reason: "InvalidLocalUpstream",
+      message,
+      count: 1,
+      firstTimestamp: t,
+      lastTimestamp: t,
+      source: { component: "kubelet", host: "denative-local" },
+      reportingComponent: "kubelet",
+    } as KubeObject, "ADDED").catch(() => {});
   }
 
   #schedule(key: string, delay: number, payload?: KubeObject): void {
@@ -182,6 +560,7 @@ export class Simulator {
       const owner = rs?.metadata.ownerReferences?.find((r) => r.kind === "Deployment");
       if (owner) await this.#deployment(ns, owner.name);
     } else if (kind === "ep") await this.#endpoints(ns);
+    else if (kind === "relay") await this.#reopenRelay(ns, name);
     else if (kind === "svcdel" && payload) {
       if (Object.keys((payload as Any).spec?.selector ?? {}).length) {
         const epT = this.#t("", "endpoints");
@@ -209,9 +588,8 @@ export class Simulator {
     let prog = this.#progress.get(key);
     if (!prog || prog.hash !== hash) this.#progress.set(key, prog = { hash, since: Date.now() });
     // old replica sets go away (their pods are collected by the garbage collector)
-    for (const rs of api.store.list(typeKey("apps", "replicasets"), ns)) {
+    for (const rs of api.store.owned(typeKey("apps", "replicasets"), d.metadata.uid)) {
       if (rs.metadata.name === rsName || rs.metadata.deletionTimestamp) continue;
-      if (!rs.metadata.ownerReferences?.some((r) => r.uid === d.metadata.uid)) continue;
       await api.delete({ type: rsT, version: storageVersion(rsT) }, ns, rs.metadata.name!, {}, SYS)
         .catch(() => {});
     }
@@ -254,8 +632,7 @@ export class Simulator {
     }
     if (rs.metadata.deletionTimestamp) return;
     const fail = failingImage(template.spec);
-    let pods = api.store.list(typeKey("", "pods"), ns).filter((p) =>
-      p.metadata.ownerReferences?.some((r) => r.uid === rs.metadata.uid) &&
+    let pods = api.store.owned(typeKey("", "pods"), rs.metadata.uid).filter((p) =>
       !p.metadata.deletionTimestamp
     );
     for (const extra of pods.slice(replicas)) {
@@ -269,13 +646,16 @@ export class Simulator {
     }
     pods = pods.slice(0, replicas);
     for (let i = pods.length; i < replicas; i++) {
-      pods.push(
-        await api.systemWrite(
-          podT,
-          this.#pod(ns, rs, podLabels, template.spec ?? {}, fail),
-          "ADDED",
-        ),
-      );
+      const { pod, relayError } = this.#pod(ns, rs, podLabels, template, fail);
+      let written: KubeObject;
+      try {
+        written = await api.systemWrite(podT, pod, "ADDED");
+      } catch (e) {
+        this.#closeRelay(`${ns}/${pod.metadata.name}`);
+        throw e;
+      }
+      pods.push(written);
+      if (relayError !== undefined) await this.#relayEvent(written, relayError);
     }
     const ready =
       pods.filter((p) =>
@@ -370,27 +750,44 @@ export class Simulator {
     }
   }
 
+  /**
+   * A new Pod of `rs`. With {@link LOCAL_UPSTREAM_ANNOTATION} (and a pullable
+   * image) its relay is opened first; `relayError` says why it could not be.
+   */
   #pod(
     ns: string,
     rs: Any,
     labels: Record<string, string>,
-    podSpec: Any,
+    template: Any,
     fail: string | undefined,
-  ): KubeObject {
+  ): { pod: KubeObject; relayError?: string } {
     const chars = "bcdfghjklmnpqrstvwxz2456789";
     let sfx = "";
     for (let i = 0; i < 5; i++) sfx += chars[Math.floor(Math.random() * chars.length)];
-    const n = ++this.#ip;
-    const ip = `127.2.${(n >> 8) & 255}.${n & 255}`;
-    const t = now();
-    const ready = !fail;
-    return {
+    let ip = this.#nextIp();
+    const name = `${rs.metadata.name}-${sfx}`;
+    const podSpec = template.spec ?? {};
+    const annotations: Record<string, string> | undefined = template.metadata?.annotations;
+    const upstream = annotations?.[LOCAL_UPSTREAM_ANNOTATION];
+    let relayError: string | undefined;
+    // An address whose ports another process holds (another local plane, a
+    // test) is skipped for the next one, a few times.
+    for (let attempt = 1; upstream !== undefined && !fail; attempt++) {
+      const r = this.#openRelay(`${ns}/${name}`, ip, podSpec, upstream);
+      if (!r.inUse || attempt >= RELAY_ADDRESS_ATTEMPTS) {
+        relayError = r.error;
+        break;
+      }
+      ip = this.#nextIp();
+    }
+    const pod: KubeObject = {
       apiVersion: "v1",
       kind: "Pod",
       metadata: {
-        name: `${rs.metadata.name}-${sfx}`,
+        name,
         namespace: ns,
         labels,
+        ...(annotations ? { annotations: { ...annotations } } : {}),
         ownerReferences: [{
           apiVersion: "apps/v1",
           kind: "ReplicaSet",
@@ -401,48 +798,9 @@ export class Simulator {
         }],
       },
       spec: { ...structuredClone(podSpec), nodeName: "denative-local" },
-      status: {
-        phase: ready ? "Running" : "Pending",
-        podIP: ip,
-        podIPs: [{ ip }],
-        hostIP: "127.0.0.1",
-        startTime: t,
-        conditions: [
-          { type: "PodScheduled", status: "True", lastTransitionTime: t },
-          { type: "Initialized", status: "True", lastTransitionTime: t },
-          { type: "ContainersReady", status: ready ? "True" : "False", lastTransitionTime: t },
-          {
-            type: "Ready",
-            status: ready ? "True" : "False",
-            lastTransitionTime: t,
-            ...(ready
-              ? {}
-              : { reason: "ContainersNotReady", message: "containers with unready status" }),
-          },
-        ],
-        containerStatuses: (podSpec.containers ?? []).map((c: Any) => {
-          const bad = typeof c.image === "string" && c.image.startsWith("fail.local/");
-          return {
-            name: c.name,
-            image: c.image,
-            imageID: "",
-            ready: !bad && ready,
-            started: !bad && ready,
-            restartCount: 0,
-            state: bad
-              ? {
-                waiting: {
-                  reason: "ImagePullBackOff",
-                  message: `Back-off pulling image "${c.image}"`,
-                },
-              }
-              : ready
-              ? { running: { startedAt: t } }
-              : { waiting: { reason: "PodInitializing" } },
-          };
-        }),
-      },
+      status: podStatus(podSpec, name, ip, { relayError }),
     };
+    return relayError === undefined ? { pod } : { pod, relayError };
   }
 
   /** Keeps one EndpointSlice `<service>-sim` per Service with a selector (owned by the Service). */

@@ -5,6 +5,7 @@
  * @module
  */
 import type { KubeObject, WatchEventType } from "../runtime/mod.ts";
+import { deepCopy } from "../runtime/mod.ts";
 
 /** One stored change. */
 export interface StoreEvent {
@@ -26,6 +27,8 @@ export type StoreListener = (e: StoreEvent) => void;
 /** Object storage. */
 export class Store {
   #data = new Map<string, Map<string, KubeObject>>();
+  /** Keys of stored objects by type and owner uid (any owner reference). */
+  #owners = new Map<string, Map<string, Set<string>>>();
   #rv = 0;
   #log: StoreEvent[] = [];
   #compacted = 0;
@@ -35,7 +38,7 @@ export class Store {
   #path?: string;
   #chain: Promise<void> = Promise.resolve();
 
-  /** Creates a store that retains `window` events for watches. */
+  /** Creates a store that retains at least the last `window` events for watches. */
   constructor(window = 10000) {
     this.#window = window;
   }
@@ -59,7 +62,9 @@ export class Store {
         break; // a torn final line from a crash: never acknowledged
       }
       const m = this.#bucket(rec.type);
-      if (rec.obj) m.set(rec.key, rec.obj);
+      const old = m.get(rec.key);
+      if (old) this.#indexOwners(rec.type, rec.key, old, false);
+      if (rec.obj) m.set(rec.key, rec.obj), this.#indexOwners(rec.type, rec.key, rec.obj, true);
       else m.delete(rec.key);
       this.#rv = Math.max(this.#rv, rec.rv);
     }
@@ -129,6 +134,31 @@ export class Store {
     return out;
   }
 
+  /** Objects of a type with an owner reference to `uid`, sorted by key. */
+  owned(type: string, uid: string): KubeObject[] {
+    const keys = this.#owners.get(type)?.get(uid);
+    if (!keys) return [];
+    const m = this.#data.get(type)!;
+    return [...keys].sort().map((k) => m.get(k)!);
+  }
+
+  #indexOwners(type: string, key: string, obj: KubeObject, add: boolean): void {
+    const refs = obj.metadata.ownerReferences;
+    if (!refs?.length) return;
+    let byUid = this.#owners.get(type);
+    if (!byUid) this.#owners.set(type, byUid = new Map());
+    for (const r of refs) {
+      let keys = byUid.get(r.uid);
+      if (add) {
+        if (!keys) byUid.set(r.uid, keys = new Set());
+        keys.add(key);
+      } else if (keys) {
+        keys.delete(key);
+        if (keys.size === 0) byUid.delete(r.uid);
+      }
+    }
+  }
+
   /** All type keys with stored objects. */
   types(): string[] {
     return [...this.#data.keys()];
@@ -150,15 +180,17 @@ export class Store {
     obj: KubeObject,
   ): Promise<KubeObject> {
     const rv = ++this.#rv;
-    const stored = structuredClone(obj);
+    const stored = deepCopy(obj);
     stored.metadata.resourceVersion = String(rv);
     const m = this.#bucket(type);
     const old = m.get(key);
+    if (old) this.#indexOwners(type, key, old, false);
     if (kind === "DELETED") m.delete(key);
-    else m.set(key, stored);
+    else m.set(key, stored), this.#indexOwners(type, key, stored, true);
     const ev: StoreEvent = { rv, type, kind, object: stored, old };
     this.#log.push(ev);
-    if (this.#log.length > this.#window) {
+    // trim in batches: shifting the whole window on every write made each write O(window)
+    if (this.#log.length > this.#window + Math.max(1, this.#window >> 3)) {
       const drop = this.#log.length - this.#window;
       this.#compacted = this.#log[drop - 1].rv;
       this.#log.splice(0, drop);

@@ -7,13 +7,15 @@
  *
  * Set BENCH_TIMEOUT_S to bound each size (default 120 s), BENCH_NAMESPACES to
  * spread the Services over that many namespaces (default 1, all in `default`),
- * BENCH_WORKERS for the workers per controller, BENCH_METRICS=1 to print
+ * BENCH_WORKERS for the workers per controller, BENCH_TRANSPORT=http to have
+ * the controllers use the HTTPS listener instead of the in-process transport
+ * (the applying client always uses HTTPS, as kubectl does), BENCH_METRICS=1 to print
  * reconcile counts, reconcile errors by controller and reason, rate-limited
  * retries and the seconds the global retry rate cap held them.
  * @module
  */
 import { startLocalPlane } from "../controllers/cli.ts";
-import type { KubeObject } from "../runtime/mod.ts";
+import { HttpKubeClient, type KubeObject } from "../runtime/mod.ts";
 
 const SV1 = "serving.knative.dev/v1";
 
@@ -43,6 +45,16 @@ function ready(o: KubeObject): boolean {
     st?.conditions?.some((c) => c.type === "Ready" && c.status === "True") === true;
 }
 
+/** CPU seconds (user + system) this process has used, from /proc (NaN elsewhere). */
+function cpuSeconds(): number {
+  try {
+    const f = Deno.readTextFileSync("/proc/self/stat").split(") ")[1].split(" ");
+    return (Number(f[11]) + Number(f[12])) / 100; // utime, stime in clock ticks (USER_HZ 100)
+  } catch {
+    return NaN;
+  }
+}
+
 function pct(sorted: number[], p: number): number {
   if (!sorted.length) return NaN;
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
@@ -57,6 +69,7 @@ function row(r: ScaleResult): string {
     r.p95.toFixed(0).padStart(8),
     (r.totalMs / 1000).toFixed(2).padStart(9),
     (r.peakRss / 2 ** 20).toFixed(0).padStart(12),
+    r.cpuSeconds.toFixed(1).padStart(7),
   ].join(" ");
 }
 
@@ -74,6 +87,8 @@ export interface ScaleResult {
   totalMs: number;
   /** Peak resident set size (bytes). */
   peakRss: number;
+  /** CPU seconds the process used from first apply to last Ready (all threads). */
+  cpuSeconds: number;
 }
 
 /** Runs one size on a fresh plane. */
@@ -83,10 +98,14 @@ export async function runScale(
   namespaces = 1,
 ): Promise<ScaleResult> {
   const workers = Deno.env.get("BENCH_WORKERS");
+  const transport = Deno.env.get("BENCH_TRANSPORT") === "http" ? "http" : "in-process";
   const plane = await startLocalPlane({
     apiPort: 0,
     workers: workers ? Number(workers) : undefined,
+    transport,
   });
+  // Services are applied and watched over HTTPS, as kubectl would.
+  const user = HttpKubeClient.fromConfig({ kubeconfig: plane.kubeconfig });
   let peakRss = Deno.memoryUsage().rss;
   const sampler = setInterval(() => {
     peakRss = Math.max(peakRss, Deno.memoryUsage().rss);
@@ -100,13 +119,13 @@ export async function runScale(
     const nsOf = (i: number) => namespaces === 1 ? "default" : `bench-${i % namespaces}`;
     for (let i = 0; i < namespaces; i++) {
       if (nsOf(i) === "default") continue;
-      await plane.client.create({
+      await user.create({
         apiVersion: "v1",
         kind: "Namespace",
         metadata: { name: nsOf(i) },
       });
     }
-    const stream = await plane.client.watch(
+    const stream = await user.watch(
       { apiVersion: SV1, kind: "Service" },
       { signal: abort.signal },
     );
@@ -123,15 +142,21 @@ export async function runScale(
       } catch { /* aborted */ }
     })();
     const start = performance.now();
+    const cpu0 = cpuSeconds();
     const queue = Array.from({ length: n }, (_, i) => i);
     await Promise.all(Array.from({ length: Math.min(16, n) }, async () => {
       for (let i = queue.shift(); i !== undefined; i = queue.shift()) {
         const name = `svc-${String(i).padStart(4, "0")}`;
         applied.set(`${nsOf(i)}/${name}`, performance.now());
-        await plane.client.create(service(name, nsOf(i)));
+        await user.create(service(name, nsOf(i)));
       }
     }));
+    const createdMs = performance.now() - start;
+    if (Deno.env.get("BENCH_METRICS")) {
+      console.error(`all ${n} created after ${createdMs.toFixed(0)} ms`);
+    }
     await Promise.race([done, new Promise((r) => setTimeout(r, timeoutMs))]);
+    const cpuUsed = cpuSeconds() - cpu0;
     abort.abort();
     void watching; // ends when the API server closes its watches
     if (Deno.env.get("BENCH_METRICS")) {
@@ -141,6 +166,9 @@ export async function runScale(
             .test(l)
         );
       console.error(lines.join("\n"));
+      console.error(
+        `events: ${plane.manager.recorder.pending} waiting, ${plane.manager.recorder.dropped} dropped`,
+      );
     }
     const lat = [...readyAt].map(([k, t]) => t - applied.get(k)!).sort((a, b) => a - b);
     const last = Math.max(start, ...readyAt.values());
@@ -151,12 +179,13 @@ export async function runScale(
       p95: pct(lat, 95),
       totalMs: last - start,
       peakRss,
+      cpuSeconds: cpuUsed,
     };
-    // measured before the plane stops (stopping has been seen to take minutes)
     if (Deno.env.get("BENCH_METRICS")) console.error(row(result));
     return result;
   } finally {
     clearInterval(sampler);
+    user.close();
     await plane.stop();
   }
 }
@@ -165,7 +194,7 @@ if (import.meta.main) {
   const sizes = Deno.args.length ? Deno.args.map(Number) : [1, 100, 1000];
   const timeoutMs = Number(Deno.env.get("BENCH_TIMEOUT_S") ?? 120) * 1000;
   const namespaces = Number(Deno.env.get("BENCH_NAMESPACES") ?? 1);
-  console.log("services  ready  p50(ms)  p95(ms)  total(s)  peakRSS(MB)");
+  console.log("services  ready  p50(ms)  p95(ms)  total(s)  peakRSS(MB)  cpu(s)");
   for (const n of sizes) {
     console.log(row(await runScale(n, timeoutMs, namespaces)));
   }

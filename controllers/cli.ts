@@ -77,13 +77,20 @@ export interface LocalPlaneOptions {
    * hide that latency (2 per controller left 1,000 Services queued for minutes).
    */
   workers?: number;
+  /**
+   * How the controllers reach the API server (default `in-process`): through
+   * the server's request handler in this process, skipping sockets and TLS
+   * (measured at 300 Services: see bench/serving_scale.ts), or `http` over the
+   * loopback listener like any other client. kubectl always uses the listener.
+   */
+  transport?: "in-process" | "http";
 }
 
 /** A running local control plane with the controllers. */
 export interface LocalPlane {
   /** The API server. */
   api: ApiServer;
-  /** A client of it. */
+  /** The controllers' client of it (in process unless `transport: "http"`). */
   client: HttpKubeClient;
   /** The controller manager. */
   manager: Manager;
@@ -197,7 +204,9 @@ export async function startLocalPlane(opts: LocalPlaneOptions = {}): Promise<Loc
     const kubeconfig = opts.kubeconfigOut ??
       join(tmp = await Deno.makeTempDir({ prefix: "denative-" }), "kubeconfig");
     await api.writeKubeconfig(kubeconfig);
-    client = HttpKubeClient.fromConfig({ kubeconfig });
+    client = HttpKubeClient.fromConfig({ kubeconfig }, {
+      transport: opts.transport === "http" ? undefined : api.fetch,
+    });
     for (const ns of [SYSTEM_NAMESPACE, "default"]) {
       await createIfAbsent(client, { apiVersion: "v1", kind: "Namespace", metadata: { name: ns } });
     }

@@ -11,6 +11,7 @@ import {
   type OwnerReference,
   type ReconcilerDeps,
 } from "../runtime/mod.ts";
+import { deepCopy } from "../runtime/mod.ts";
 
 const LONGEST = 63;
 const HEAD = 31;
@@ -162,7 +163,7 @@ export async function lookup<T extends KubeObject>(
   const store = deps.stores.get(gvkKey(gvk));
   if (store) {
     const o = store.get(namespace ? `${namespace}/${name}` : name);
-    return o ? structuredClone(o) as T : undefined;
+    return o ? deepCopy(o) as T : undefined;
   }
   try {
     return await deps.client.get<T>({ ...gvk, namespace, name });

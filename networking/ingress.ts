@@ -15,6 +15,7 @@ import type {
   IngressTLS,
   IngressVisibility,
 } from "../apis/mod.ts";
+import { deepCopy } from "../runtime/mod.ts";
 export { ProviderFailedError } from "../runtime/mod.ts";
 export type {
   IngressProvider,
@@ -201,11 +202,11 @@ export function ingressHash(ing: Ingress): string {
  */
 export function insertProbe(ing: Ingress): { ingress: Ingress; hash: string } {
   const hash = ingressHash(ing);
-  const copy = structuredClone(ing);
+  const copy = deepCopy(ing);
   for (const rule of copy.spec.rules ?? []) {
     if (!rule.http) throw new Error(`rule is missing HTTP block: ${JSON.stringify(rule)}`);
     const probes = rule.http.paths.map((p) => {
-      const e = structuredClone(p);
+      const e = deepCopy(p);
       e.headers = { ...(e.headers ?? {}), [HASH_HEADER_NAME]: { exact: HASH_HEADER_VALUE } };
       e.appendHeaders = { ...(e.appendHeaders ?? {}), [HASH_HEADER_NAME]: hash };
       return e;

@@ -20,7 +20,7 @@ import {
   type ReconcilerDeps,
   type ReconcileResult,
 } from "../runtime/mod.ts";
-import { conditionSet } from "../runtime/mod.ts";
+import { conditionSet, INDEX_OWNER, isAlreadyExists, storeKey } from "../runtime/mod.ts";
 import {
   INGRESS_CLASS_ANNOTATION,
   INGRESS_CLASS_ANNOTATION_ALT,
@@ -41,6 +41,7 @@ import { hasFinalize } from "./local/mod.ts";
 import type { ProviderRegistry } from "./registry.ts";
 import { sameContent } from "./status.ts";
 import { DEFAULT_CLUSTER_DOMAIN, type NetworkingConfig } from "./config.ts";
+import { deepCopy } from "../runtime/mod.ts";
 
 /** The finalizer the ingress reconciler puts on Ingresses it manages. */
 export const INGRESS_FINALIZER = "ingresses.networking.internal.knative.dev";
@@ -177,7 +178,7 @@ export function ingressControllerPlugin(
         ing: Ingress,
         config: ProviderConfig,
       ): Promise<KubeObject[]> {
-        const objs = await provider.render(structuredClone(ing), config);
+        const objs = await provider.render(deepCopy(ing), config);
         const allowed = new Set(provider.kinds.map(gvkKey));
         return objs.map((o) => {
           if (!allowed.has(gvkKey(o))) {
@@ -193,7 +194,7 @@ export function ingressControllerPlugin(
               `rendered ${o.kind} "${o.metadata.name}" outside the Ingress namespace`,
             );
           }
-          const out = structuredClone(o);
+          const out = deepCopy(o);
           out.metadata.namespace = ns;
           out.metadata.labels = {
             ...(out.metadata.labels ?? {}),
@@ -206,6 +207,26 @@ export function ingressControllerPlugin(
         });
       }
 
+      /**
+       * The current object: a deep copy from the informer cache when the kind is watched
+       * (it may lag the API; creates handle that), else read live.
+       */
+      async function current(
+        ref: GroupVersionKind & { namespace?: string; name?: string },
+      ): Promise<KubeObject | undefined> {
+        const view = d.stores.get(storeKey(ref));
+        if (view) {
+          const o = view.get(`${ref.namespace}/${ref.name}`);
+          return o ? deepCopy(o) as KubeObject : undefined;
+        }
+        try {
+          return await client.get(ref);
+        } catch (e) {
+          if (!isNotFound(e)) throw e;
+          return undefined;
+        }
+      }
+
       /** Phase: create or update each desired object; returns what the API now holds. */
       async function applyDesired(ing: Ingress, desired: KubeObject[]): Promise<KubeObject[]> {
         const observed: KubeObject[] = [];
@@ -216,21 +237,22 @@ export function ingressControllerPlugin(
             namespace: want.metadata.namespace,
             name: want.metadata.name,
           };
-          let have: KubeObject | undefined;
-          try {
-            have = await client.get(ref);
-          } catch (e) {
-            if (!isNotFound(e)) throw e;
-          }
+          let have = await current(ref);
           if (!have) {
-            observed.push(await client.create(want));
-            recorder.event(
-              ing,
-              "Normal",
-              "Created",
-              `Created ${want.kind} "${want.metadata.name}"`,
-            );
-            continue;
+            try {
+              observed.push(await client.create(want));
+              recorder.event(
+                ing,
+                "Normal",
+                "Created",
+                `Created ${want.kind} "${want.metadata.name}"`,
+              );
+              continue;
+            } catch (e) {
+              // the cache lags the API: read the live object and carry on
+              if (!isAlreadyExists(e)) throw e;
+              have = await client.get(ref);
+            }
           }
           if (!controlledBy(have, ing)) {
             throw new NotOwnedError(want.kind, want.metadata.name ?? "");
@@ -266,14 +288,22 @@ export function ingressControllerPlugin(
         const kinds = new Map<string, GroupVersionKind>();
         for (const k of [...provider.kinds, ...opts.registry.kinds()]) kinds.set(gvkKey(k), k);
         for (const [key, k] of kinds) {
-          let items: KubeObject[];
-          try {
-            items = (await client.list({ ...k, namespace: ing.metadata.namespace }, {
-              labelSelector: `${INGRESS_LABEL_KEY}=${ing.metadata.name}`,
-            })).items;
-          } catch (e) {
-            if (mine.has(key)) throw e;
-            continue; // another provider's kind that this cluster may not serve
+          let items: readonly KubeObject[];
+          const view = d.stores.get(storeKey(k));
+          if (view) {
+            // the informer cache, through its controller-owner index (no API round trip)
+            items = view.byIndex(INDEX_OWNER, ing.metadata.uid ?? "").filter((o) =>
+              o.metadata.labels?.[INGRESS_LABEL_KEY] === ing.metadata.name
+            );
+          } else {
+            try {
+              items = (await client.list({ ...k, namespace: ing.metadata.namespace }, {
+                labelSelector: `${INGRESS_LABEL_KEY}=${ing.metadata.name}`,
+              })).items;
+            } catch (e) {
+              if (mine.has(key)) throw e;
+              continue; // another provider's kind that this cluster may not serve
+            }
           }
           for (const o of items) {
             const full = { ...o, apiVersion: o.apiVersion || k.apiVersion, kind: o.kind || k.kind };

@@ -46,6 +46,15 @@ export interface HttpKubeClientOptions {
   watchIdleTimeoutMs?: number;
   /** Logger for configuration warnings. */
   logger?: Logger;
+  /**
+   * Sends requests through this function instead of the network: the local
+   * plane passes its API server's in-process handler, so controllers in the
+   * same process as the API server skip sockets and TLS while every request
+   * still goes through the server's HTTP handling (routing, auth, status
+   * codes, JSON). The request carries the same URL, headers, body and signal
+   * as a networked one.
+   */
+  transport?: (request: Request) => Promise<Response>;
 }
 
 interface FetchInit {
@@ -94,6 +103,17 @@ export function loadKubeConfig(src: KubeConfigSource = {}): KubeConfig {
   else kc.loadFromDefault();
   if (src.context) kc.setCurrentContext(src.context);
   return kc;
+}
+
+/** Settles with `p`, or rejects with the signal's reason once it aborts first. */
+function untilAborted<T>(p: Promise<T>, signal?: AbortSignal): Promise<T> {
+  if (!signal) return p;
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener("abort", onAbort, { once: true });
+    p.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
+  });
 }
 
 /** The HTTP client. Call `close()` when done. */
@@ -214,7 +234,7 @@ export class HttpKubeClient implements KubeClient {
     await this.kubeConfig.applyToHTTPSOptions(o as never);
     const headers: Record<string, string> = { accept: "application/json", ...o.headers };
     if (init.body !== undefined) headers["content-type"] = init.contentType ?? "application/json";
-    const client = this.#httpClient(o);
+    const client = this.#o.transport ? undefined : this.#httpClient(o);
     const signals: AbortSignal[] = [];
     if (init.signal) signals.push(init.signal);
     const deadline = init.watch
@@ -222,13 +242,20 @@ export class HttpKubeClient implements KubeClient {
       : AbortSignal.timeout(this.#o.requestTimeoutMs ?? 30_000);
     if (deadline) signals.push(deadline);
     try {
-      const res = await fetch(url, {
-        method,
-        headers,
-        body: init.body === undefined ? undefined : JSON.stringify(init.body),
-        signal: signals.length ? AbortSignal.any(signals) : undefined,
-        ...(client ? { client } : {}),
-      } as RequestInit);
+      const signal = signals.length ? AbortSignal.any(signals) : undefined;
+      const body = init.body === undefined ? undefined : JSON.stringify(init.body);
+      const res = this.#o.transport
+        ? await untilAborted(
+          this.#o.transport(new Request(url, { method, headers, body, signal })),
+          signal,
+        )
+        : await fetch(url, {
+          method,
+          headers,
+          body,
+          signal,
+          ...(client ? { client } : {}),
+        } as RequestInit);
       if (!res.ok) throw await this.#error(res);
       return res;
     } catch (e) {

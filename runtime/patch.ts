@@ -4,6 +4,7 @@
  * @module
  */
 import { invalid } from "./errors.ts";
+import { deepCopy } from "./types.ts";
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
@@ -11,8 +12,8 @@ function isObject(v: unknown): v is Record<string, unknown> {
 
 /** Applies an RFC 7386 merge patch, returning a new value. */
 export function applyMergePatch(target: unknown, patch: unknown): unknown {
-  if (!isObject(patch)) return structuredClone(patch);
-  const out: Record<string, unknown> = isObject(target) ? structuredClone(target) : {};
+  if (!isObject(patch)) return deepCopy(patch);
+  const out: Record<string, unknown> = isObject(target) ? deepCopy(target) : {};
   for (const [k, v] of Object.entries(patch)) {
     if (v === null) delete out[k];
     else out[k] = applyMergePatch(out[k], v);
@@ -80,7 +81,7 @@ export function jsonEqual(a: unknown, b: unknown): boolean {
 
 /** Applies an RFC 6902 patch, returning a new value; throws Invalid on a failed op or test. */
 export function applyJsonPatch(target: unknown, ops: JsonPatchOp[]): unknown {
-  let doc = structuredClone(target);
+  let doc = deepCopy(target);
   for (const op of ops) {
     const parts = parsePointer(op.path);
     const add = (value: unknown) => {
@@ -112,14 +113,14 @@ export function applyJsonPatch(target: unknown, ops: JsonPatchOp[]): unknown {
     };
     switch (op.op) {
       case "add":
-        add(structuredClone(op.value));
+        add(deepCopy(op.value));
         break;
       case "remove":
         remove();
         break;
       case "replace":
         remove();
-        add(structuredClone(op.value));
+        add(deepCopy(op.value));
         break;
       case "move": {
         const from = parsePointer(op.from ?? "");
@@ -135,7 +136,7 @@ export function applyJsonPatch(target: unknown, ops: JsonPatchOp[]): unknown {
       case "copy": {
         const v = getAt(doc, parsePointer(op.from ?? ""));
         if (v === undefined) throw patchError(`from ${op.from} does not exist`);
-        add(structuredClone(v));
+        add(deepCopy(v));
         break;
       }
       case "test":

@@ -33,6 +33,7 @@ export const ALLOWED: Record<string, string[]> = {
 export const APISERVER_RUNTIME_VALUES: readonly string[] = [
   "generateServingCerts", // runtime/tls.ts: the control plane's serving certificate
   "isIpHost", // runtime/tls.ts
+  "deepCopy", // runtime/types.ts: the JSON deep copy on every read and write path
 ];
 
 /** Top-level entry files and what they may import. */

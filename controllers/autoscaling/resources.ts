@@ -25,6 +25,7 @@ import {
 } from "../../apis/mod.ts";
 import type { KubeObject } from "../../runtime/mod.ts";
 import { controllerRef, excludeKeys, keyPriority } from "../names.ts";
+import { deepCopy } from "../../runtime/mod.ts";
 
 /** Activators assigned to a Proxy-mode SKS before the autoscaler knows better. */
 export const MIN_ACTIVATORS = 2;
@@ -47,7 +48,7 @@ export function makeSKS(
     },
     spec: {
       mode,
-      objectRef: structuredClone(pa.spec.scaleTargetRef),
+      objectRef: deepCopy(pa.spec.scaleTargetRef),
       protocolType: pa.spec.protocolType,
       numActivators,
     },

@@ -21,6 +21,7 @@ import {
 } from "../../runtime/mod.ts";
 import { gvkKey, isControlledBy, jsonEqual, lookup } from "../names.ts";
 import { makeRevision, revisionNameFor } from "./resources.ts";
+import { deepCopy } from "../../runtime/mod.ts";
 
 /** The Configuration condition set (Ready only). */
 export const configurationConditions = new ConditionSet({
@@ -51,7 +52,7 @@ export function createConfigurationReconciler(
     if (store) {
       return store.byIndex(INDEX_OWNER, config.metadata.uid ?? "")
         .filter((r) => mine(r as Revision))
-        .map((r) => structuredClone(r) as Revision);
+        .map((r) => deepCopy(r) as Revision);
     }
     const list = await client.list<Revision>({ ...REVISION_GVK, namespace: ns }, {
       labelSelector: `${CONFIGURATION_LABEL}=${name}`,
@@ -117,7 +118,7 @@ export function createConfigurationReconciler(
         recorder.event(config, "Normal", "ConfigurationReady", "Configuration becomes ready");
       }
     } else if (rc?.status === "False") {
-      const before = structuredClone(cm.get("Ready"));
+      const before = deepCopy(cm.get("Ready"));
       cm.markFalse(
         "Ready",
         "RevisionFailed",

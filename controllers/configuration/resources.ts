@@ -19,6 +19,7 @@ import {
   UPDATER_ANNOTATION,
 } from "../../apis/mod.ts";
 import { childName, controllerRef } from "../names.ts";
+import { deepCopy } from "../../runtime/mod.ts";
 
 /** RFC3339 UTC with second precision, as Knative writes `routingStateModified`. */
 export function rfc3339Seconds(d: Date): string {
@@ -38,7 +39,7 @@ export function revisionNameFor(config: Configuration): string {
 
 /** Builds the Revision for the Configuration's current generation (`MakeRevision`). */
 export function makeRevision(config: Configuration, now: Date): Revision {
-  const tmpl = structuredClone(config.spec.template);
+  const tmpl = deepCopy(config.spec.template);
   const labels: Record<string, string> = { ...(tmpl.metadata?.labels ?? {}) };
   const annotations: Record<string, string> = { ...(tmpl.metadata?.annotations ?? {}) };
   labels[CONFIGURATION_LABEL] = config.metadata.name ?? "";

@@ -8,6 +8,7 @@ import type { Revision } from "../../apis/mod.ts";
 import type { KubeObject } from "../../runtime/mod.ts";
 import { childName, controllerRef } from "../names.ts";
 import { configurationOwnerName, makeDeploymentAnnotations, makeLabels } from "./resources.ts";
+import { deepCopy } from "../../runtime/mod.ts";
 
 /**
  * Annotation naming the build a Revision waits for: JSON
@@ -135,7 +136,7 @@ export function makeFluentdConfigMap(rev: Revision, s: FluentdSettings): KubeObj
  * ships it, to a Deployment built by `makeDeployment`.
  */
 export function withFluentdSidecar(d: KubeObject, rev: Revision, s: FluentdSettings): KubeObject {
-  const out = structuredClone(d);
+  const out = deepCopy(d);
   const pod = (out.spec as { template: { spec: Record<string, unknown> } }).template.spec;
   const containers = pod.containers as { name?: string; volumeMounts?: unknown[] }[];
   const userName = rev.spec.containers?.[0]?.name ?? "";

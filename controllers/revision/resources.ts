@@ -41,6 +41,7 @@ import {
 } from "../../apis/mod.ts";
 import type { KubeObject } from "../../runtime/mod.ts";
 import { childName, controllerRef, excludeKeys, filter, keyPriority, union } from "../names.ts";
+import { deepCopy } from "../../runtime/mod.ts";
 
 /** Name of the queue-proxy sidecar. */
 export const QUEUE_CONTAINER_NAME = "queue-proxy";
@@ -158,7 +159,7 @@ function isNetworkProbe(p: Probe | undefined): boolean {
 
 function rewriteLivenessPort(p: Probe | undefined, port: number): Probe | undefined {
   if (!p) return p;
-  const out = structuredClone(p);
+  const out = deepCopy(p);
   if (out.httpGet) out.httpGet.port = port;
   if (out.tcpSocket) out.tcpSocket.port = port;
   return out;
@@ -169,7 +170,7 @@ function rewriteLivenessPort(p: Probe | undefined, port: number): Probe | undefi
  * at 127.0.0.1 and the user port; exec (or missing) handlers become tcpSocket.
  */
 export function readinessProbeJson(probe: Probe | undefined, port: number): string {
-  const p: Probe = structuredClone(probe ?? {});
+  const p: Probe = deepCopy(probe ?? {});
   if (p.httpGet) {
     p.httpGet = { ...p.httpGet, port, host: "127.0.0.1" };
   } else if (p.grpc) {
@@ -216,7 +217,7 @@ function makeUserContainer(
   serving: boolean,
 ): Container {
   const port = userPort(rev);
-  const out: Container = structuredClone(c);
+  const out: Container = deepCopy(c);
   if (status?.imageDigest) out.image = status.imageDigest;
   out.env = [...(out.env ?? []), ...knativeEnv(rev, serving ? port : undefined)];
   if (serving) out.ports = [{ name: USER_PORT_NAME, containerPort: port }];
@@ -390,7 +391,7 @@ export function fnv32aBase36(s: string): string {
 /** Builds the pod spec of a Revision (§12.3 `makePodSpec`). */
 export function makePodSpec(rev: Revision, inputs: DeploymentInputs): Record<string, unknown> {
   const { containers = [], containerConcurrency: _cc, timeoutSeconds, ...rest } = rev.spec;
-  const pod: Record<string, unknown> = structuredClone(rest);
+  const pod: Record<string, unknown> = deepCopy(rest);
   delete pod.responseStartTimeoutSeconds;
   delete pod.idleTimeoutSeconds;
   const si = servingContainerIndex(rev);

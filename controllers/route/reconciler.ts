@@ -63,6 +63,7 @@ import {
   stepRollout,
 } from "./rollout.ts";
 import { Tracker } from "./tracker.ts";
+import { deepCopy } from "../../runtime/mod.ts";
 
 const ROUTE_CONDITIONS = conditionSet({
   happy: routeConditionSet.happy,
@@ -425,7 +426,7 @@ async function reconcileIngress(
     !jsonEqual(existing.metadata.annotations ?? {}, desired.metadata.annotations ?? {}) ||
     !jsonEqual(existing.metadata.labels ?? {}, desired.metadata.labels ?? {})
   ) {
-    const next = structuredClone(existing) as Ingress;
+    const next = deepCopy(existing) as Ingress;
     next.spec = desired.spec;
     next.metadata.annotations = desired.metadata.annotations;
     next.metadata.labels = desired.metadata.labels;
@@ -510,7 +511,7 @@ async function updatePlaceholderServices(
         !jsonEqual(from.service.metadata.annotations ?? {}, annotations) ||
         !jsonEqual(from.service.metadata.labels ?? {}, labels)
       ) {
-        const next = structuredClone(from.service);
+        const next = deepCopy(from.service);
         next.spec = { ...toSpec, ...keepServerFields(fromSpec, toSpec) };
         next.metadata.annotations = annotations;
         next.metadata.labels = labels;
@@ -527,7 +528,7 @@ async function updatePlaceholderServices(
 
     if (from.endpoints && to.endpoints) {
       if (!jsonEqual(from.endpoints.subsets, to.endpoints.subsets)) {
-        const next = structuredClone(from.endpoints);
+        const next = deepCopy(from.endpoints);
         next.subsets = to.endpoints.subsets;
         await deps.client.update(next);
       }

@@ -55,6 +55,7 @@ import {
   rolloutsByTag,
   serializeRollout,
 } from "./rollout.ts";
+import { deepCopy } from "../../runtime/mod.ts";
 
 /** kubectl's last-applied annotation, never copied to children. */
 export const LAST_APPLIED_ANNOTATION = "kubectl.kubernetes.io/last-applied-configuration";
@@ -353,7 +354,7 @@ export function makeK8sService(
       endpoints: {
         apiVersion: "v1",
         kind: "Endpoints",
-        metadata: structuredClone(meta),
+        metadata: deepCopy(meta),
         subsets: [{
           addresses: [{ ip: b.ip }],
           ports: [{ name: SERVICE_PORT_NAME_H2C, appProtocol: APP_PROTOCOL_H2C, port: 80 }],

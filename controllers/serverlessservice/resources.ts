@@ -26,6 +26,7 @@ import {
 } from "../../apis/mod.ts";
 import type { KubeObject, ObjectMeta } from "../../runtime/mod.ts";
 import { childName, controllerRef, union } from "../names.ts";
+import { deepCopy } from "../../runtime/mod.ts";
 
 /** A k8s ServicePort. */
 export interface ServicePort {
@@ -169,7 +170,7 @@ export function readyAddressCount(subsets: EndpointSubset[] | undefined): number
 export function makePublicEndpoints(sks: ServerlessService, subsets: EndpointSubset[]): KubeObject {
   const target = isH2C(sks) ? BACKEND_HTTP2_PORT : BACKEND_HTTP_PORT;
   const filtered = subsets.map((s) => {
-    const out: EndpointSubset = structuredClone(s);
+    const out: EndpointSubset = deepCopy(s);
     out.ports = (s.ports ?? []).filter((p) => p.port === target || p.port === BACKEND_HTTPS_PORT);
     return out;
   });

@@ -22,6 +22,7 @@ import {
 } from "../../runtime/mod.ts";
 import { isControlledBy, isDerivative, jsonEqual, lookup, mapsEqual } from "../names.ts";
 import { makeConfiguration, makeRoute } from "./resources.ts";
+import { deepCopy } from "../../runtime/mod.ts";
 
 /** The Service condition set. */
 export const serviceConditions = new ConditionSet({
@@ -174,9 +175,9 @@ export function createServiceReconciler(deps: ReconcilerDeps): Reconciler<Servic
     const rs = route.status ?? {};
     if (rs.url !== undefined) st.url = rs.url;
     else delete st.url;
-    if (rs.address !== undefined) st.address = structuredClone(rs.address);
+    if (rs.address !== undefined) st.address = deepCopy(rs.address);
     else delete st.address;
-    if (rs.traffic !== undefined) st.traffic = structuredClone(rs.traffic);
+    if (rs.traffic !== undefined) st.traffic = deepCopy(rs.traffic);
     else delete st.traffic;
     mirrorReady(cm, ServiceConditions.RoutesReady, rs.conditions);
   }

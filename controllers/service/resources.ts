@@ -12,6 +12,7 @@ import {
   SERVING_V1,
 } from "../../apis/mod.ts";
 import { controllerRef, excludeKeys, union } from "../names.ts";
+import { deepCopy } from "../../runtime/mod.ts";
 
 /** Annotation kubectl writes with the last applied configuration; never propagated. */
 export const LAST_APPLIED_ANNOTATION = "kubectl.kubernetes.io/last-applied-configuration";
@@ -62,14 +63,14 @@ export function makeConfiguration(svc: Service, existing?: Configuration): Confi
       annotations,
       ownerReferences: [controllerRef(svc)],
     },
-    spec: { template: structuredClone(svc.spec.template) },
+    spec: { template: deepCopy(svc.spec.template) },
   };
 }
 
 /** Builds the Route of a Service (`MakeRoute`). */
 export function makeRoute(svc: Service): Route {
   const traffic: TrafficTarget[] = (svc.spec.traffic ?? []).map((t) => {
-    const out = structuredClone(t);
+    const out = deepCopy(t);
     if (!out.revisionName) out.configurationName = configurationName(svc);
     return out;
   });

@@ -16,6 +16,7 @@ import {
   withoutLastApplied,
 } from "../ingress.ts";
 import type { ContourConfig } from "./config.ts";
+import { deepCopy } from "../../runtime/mod.ts";
 
 /** `projectcontour.io/v1`. */
 export const CONTOUR_API_VERSION = "projectcontour.io/v1";
@@ -110,7 +111,7 @@ export function makeHTTPProxies(
           ? cfg.visibility.ClusterLocal.class
           : cfg.visibility[vis].class;
         const virtualhost: Record<string, unknown> = { fqdn: host };
-        if (cfg.corsPolicy) virtualhost.corsPolicy = structuredClone(cfg.corsPolicy);
+        if (cfg.corsPolicy) virtualhost.corsPolicy = deepCopy(cfg.corsPolicy);
         const tls = hostToTLS.get(host);
         if (tls) virtualhost.tls = { secretName: `${tls.secretNamespace}/${tls.secretName}` };
         else if (cfg.defaultTLSSecret) virtualhost.tls = { secretName: cfg.defaultTLSSecret };
@@ -129,7 +130,7 @@ export function makeHTTPProxies(
             annotations: { ...withoutLastApplied(ing.metadata.annotations), [CLASS_KEY]: cls },
             ownerReferences: [ingressOwnerRef(ing)],
           },
-          spec: { virtualhost, routes: structuredClone(routes) },
+          spec: { virtualhost, routes: deepCopy(routes) },
         });
       }
     }

@@ -25,6 +25,7 @@ import {
   PROBE_HEADER_NAME,
   ruleVisibility,
 } from "../ingress.ts";
+import { deepCopy } from "../../runtime/mod.ts";
 
 /** The built-in gateway's ingress class. */
 export const LOCAL_CLASS = "local.ingress.networking.knative.dev";
@@ -204,7 +205,7 @@ export function localProvider(gateway: LocalGatewayControl): LocalProvider {
         }
       }
       const lb = { ingress: [{ ip: gateway.hostname }] };
-      return { ready: true, publicLoadBalancer: lb, privateLoadBalancer: structuredClone(lb) };
+      return { ready: true, publicLoadBalancer: lb, privateLoadBalancer: deepCopy(lb) };
     },
     finalize(ing: KubeObject): Promise<void> {
       gateway.forget(`${ing.metadata.namespace ?? ""}/${ing.metadata.name ?? ""}`);
