@@ -34,7 +34,7 @@ import {
   typeKey,
   type VersionInfo,
 } from "./registry.ts";
-import { applyDefaults, prune, validate } from "./schema.ts";
+import { applyDefaults, hasDefaults, prune, validate } from "./schema.ts";
 import {
   applyMerge,
   changedLeafPaths,
@@ -258,6 +258,20 @@ export class Api {
     const o = this.convert(tg.type, stored, tg.version.name);
     if (tg.version.schema) applyDefaults(o, tg.version.schema);
     return o;
+  }
+
+  /**
+   * Renders a stored object for reading only (serializing): the stored object
+   * itself when it is already in the requested version and the schema has no
+   * defaults to apply, else a copy as {@link Api.output} makes. Never mutate
+   * the result.
+   */
+  view(tg: Target, stored: KubeObject): Readonly<KubeObject> {
+    if (
+      stored.apiVersion === apiVersionOf(tg.type.group, tg.version.name) &&
+      !hasDefaults(tg.version.schema)
+    ) return stored;
+    return this.output(tg, stored);
   }
 
   /** Gets one object. */

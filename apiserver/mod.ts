@@ -5,3 +5,10 @@
  */
 export { type ApiServer, type ApiServerOptions, startApiServer } from "./server.ts";
 export { ApiError } from "./errors.ts";
+export {
+  connectApiServerWorker,
+  type MessagePort,
+  serveApiServerInWorker,
+  type ThreadReply,
+  type ThreadRequest,
+} from "./thread.ts";

@@ -70,9 +70,25 @@ function pruneNode(v: Json, s: SchemaNode, path: string, out: string[], root = f
   }
 }
 
+const defaulting = new WeakMap<SchemaNode, boolean>();
+
+/** True when the schema node or any node below it declares a default (memoized). */
+export function hasDefaults(s: SchemaNode | undefined): boolean {
+  if (!s) return false;
+  let d = defaulting.get(s);
+  if (d === undefined) {
+    defaulting.set(s, false); // a recursive schema does not recurse forever
+    d = Object.values(s.properties ?? {}).some((p) => p.default !== undefined || hasDefaults(p)) ||
+      hasDefaults(s.items) ||
+      (isObj(s.additionalProperties) && hasDefaults(s.additionalProperties as SchemaNode));
+    defaulting.set(s, d);
+  }
+  return d;
+}
+
 /** Applies schema defaults in place. */
 export function applyDefaults(v: Json, s: SchemaNode | undefined): void {
-  if (!s) return;
+  if (!s || !hasDefaults(s)) return;
   if (Array.isArray(v)) {
     if (s.items) { for (const el of v) applyDefaults(el, s.items); }
     return;

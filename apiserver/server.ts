@@ -494,7 +494,7 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
           }
         };
         const render = (o: KubeObject) => {
-          const out = api.output(tg, o);
+          const out = api.view(tg, o);
           return table ? toTable(t, tg.version, [out], out.metadata.resourceVersion ?? "") : out;
         };
         let unsub = () => {};

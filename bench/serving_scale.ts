@@ -1,12 +1,16 @@
 /**
  * Scale benchmark: creates 1, 100 and 1,000 Knative Services on a fresh
  * local control plane (API server + every controller, in this process) and
- * prints apply→Ready p50/p95, total time and peak RSS for each size.
+ * prints apply→Ready p50/p95, total time (first apply to last Ready), peak RSS
+ * and the CPU seconds the process used (all threads) for each size.
  *
  *   deno run -A bench/serving_scale.ts [SIZES…]      (default: 1 100 1000)
  *
  * Set BENCH_TIMEOUT_S to bound each size (default 120 s), BENCH_NAMESPACES to
  * spread the Services over that many namespaces (default 1, all in `default`),
+ * BENCH_API_THREAD to choose where the API server runs (`main`, `worker`, or
+ * the default `main,worker`: each size on this thread, then each size with the
+ * API server in its own Worker, as `dev --api-thread worker` runs it),
  * BENCH_WORKERS for the workers per controller, BENCH_TRANSPORT=http to have
  * the controllers use the HTTPS listener instead of the in-process transport
  * (the applying client always uses HTTPS, as kubectl does), BENCH_METRICS=1 to print
@@ -63,6 +67,7 @@ function pct(sorted: number[], p: number): number {
 /** One table row. */
 function row(r: ScaleResult): string {
   return [
+    r.apiThread.padEnd(6),
     String(r.n).padStart(8),
     String(r.ready).padStart(6),
     r.p50.toFixed(0).padStart(8),
@@ -75,6 +80,8 @@ function row(r: ScaleResult): string {
 
 /** Result of one size. */
 export interface ScaleResult {
+  /** Where the API server ran. */
+  apiThread: "main" | "worker";
   /** Services created. */
   n: number;
   /** Services that became Ready. */
@@ -96,6 +103,7 @@ export async function runScale(
   n: number,
   timeoutMs: number,
   namespaces = 1,
+  apiThread: "main" | "worker" = "main",
 ): Promise<ScaleResult> {
   const workers = Deno.env.get("BENCH_WORKERS");
   const transport = Deno.env.get("BENCH_TRANSPORT") === "http" ? "http" : "in-process";
@@ -103,6 +111,7 @@ export async function runScale(
     apiPort: 0,
     workers: workers ? Number(workers) : undefined,
     transport,
+    apiThread,
   });
   // Services are applied and watched over HTTPS, as kubectl would.
   const user = HttpKubeClient.fromConfig({ kubeconfig: plane.kubeconfig });
@@ -173,6 +182,7 @@ export async function runScale(
     const lat = [...readyAt].map(([k, t]) => t - applied.get(k)!).sort((a, b) => a - b);
     const last = Math.max(start, ...readyAt.values());
     const result = {
+      apiThread,
       n,
       ready: readyAt.size,
       p50: pct(lat, 50),
@@ -194,9 +204,13 @@ if (import.meta.main) {
   const sizes = Deno.args.length ? Deno.args.map(Number) : [1, 100, 1000];
   const timeoutMs = Number(Deno.env.get("BENCH_TIMEOUT_S") ?? 120) * 1000;
   const namespaces = Number(Deno.env.get("BENCH_NAMESPACES") ?? 1);
-  console.log("services  ready  p50(ms)  p95(ms)  total(s)  peakRSS(MB)  cpu(s)");
-  for (const n of sizes) {
-    console.log(row(await runScale(n, timeoutMs, namespaces)));
+  const threads = (Deno.env.get("BENCH_API_THREAD") ?? "main,worker").split(",") as (
+    | "main"
+    | "worker"
+  )[];
+  console.log("api    services  ready  p50(ms)  p95(ms)  total(s)  peakRSS(MB)  cpu(s)");
+  for (const th of threads) {
+    for (const n of sizes) console.log(row(await runScale(n, timeoutMs, namespaces, th)));
   }
   // A watch the client could not cancel may keep the event loop alive.
   Deno.exit(0);

@@ -14,7 +14,11 @@ import {
   startWebhook,
   SYSTEM_NAMESPACE,
 } from "../apis/mod.ts";
-import { type ApiServer, startApiServer } from "../apiserver/mod.ts";
+import { type ApiServer, connectApiServerWorker, startApiServer } from "../apiserver/mod.ts";
+import type { ApiWorkerStart } from "./cli_api_worker.ts";
+import { providerCrds } from "./provider_crds.ts";
+
+export { providerCrds } from "./provider_crds.ts";
 import {
   HttpKubeClient,
   isAlreadyExists,
@@ -84,6 +88,14 @@ export interface LocalPlaneOptions {
    * loopback listener like any other client. kubectl always uses the listener.
    */
   transport?: "in-process" | "http";
+  /**
+   * Where the API server (with its watches and the workload simulator) runs
+   * (default `main`): on this thread, or in its own Worker so it uses a second
+   * core beside the controllers (`dev` and `controller`-free benchmarks at
+   * scale). With `worker`, the in-process transport posts each request to the
+   * Worker instead of calling the handler directly.
+   */
+  apiThread?: "main" | "worker";
 }
 
 /** A running local control plane with the controllers. */
@@ -129,52 +141,22 @@ export function systemConfigMaps(ingressClass: string, domain: string): KubeObje
   ];
 }
 
-function plural(kind: string): string {
-  const k = kind.toLowerCase();
-  if (/(s|x|z|ch|sh)$/.test(k)) return `${k}es`;
-  if (/[^aeiou]y$/.test(k)) return `${k.slice(0, -1)}ies`;
-  return `${k}s`;
-}
-
-/**
- * Minimal CustomResourceDefinitions (schema-less, with a status subresource)
- * for the kinds the ingress providers render (VirtualService, HTTPRoute,
- * HTTPProxy), so a local plane can hold what a real mesh or gateway would.
- */
-export function providerCrds(kinds: { apiVersion: string; kind: string }[]): KubeObject[] {
-  return kinds.map(({ apiVersion, kind }) => {
-    const [group, version] = apiVersion.split("/");
-    const names = {
-      plural: plural(kind),
-      singular: kind.toLowerCase(),
-      kind,
-      listKind: `${kind}List`,
-    };
-    return {
-      apiVersion: "apiextensions.k8s.io/v1",
-      kind: "CustomResourceDefinition",
-      metadata: { name: `${names.plural}.${group}` },
-      spec: {
-        group,
-        names,
-        scope: "Namespaced",
-        versions: [{
-          name: version,
-          served: true,
-          storage: true,
-          subresources: { status: {} },
-          schema: {
-            openAPIV3Schema: { type: "object", "x-kubernetes-preserve-unknown-fields": true },
-          },
-        }],
-      },
-    };
-  });
-}
-
 /** Stops the sandboxes of loaded WebAssembly plugins. */
 function closePlugins(plugins: WasmIngressProvider[]): void {
   for (const p of plugins) p.close();
+}
+
+/** Starts the API server in its own Worker (see `cli_api_worker.ts`). */
+async function startApiWorker(start: ApiWorkerStart): Promise<ApiServer> {
+  const worker = new Worker(new URL("./cli_api_worker.ts", import.meta.url), { type: "module" });
+  const ready = connectApiServerWorker(worker);
+  worker.postMessage(start);
+  try {
+    return await ready;
+  } catch (e) {
+    worker.terminate();
+    throw e;
+  }
 }
 
 /** Default workers per controller on the local plane. */
@@ -188,14 +170,22 @@ export const LOCAL_PLANE_WORKERS = 16;
 export async function startLocalPlane(opts: LocalPlaneOptions = {}): Promise<LocalPlane> {
   const wasm = await loadPlugins(opts.plugins ?? []);
   const providers = [istioProvider(), contourProvider(), gatewayApiProvider(), ...wasm];
-  const api = await startApiServer({
-    port: opts.apiPort ?? 0,
-    dataDir: opts.dataDir,
-    crds: [...knativeCrds(), ...providerCrds(providers.flatMap((p) => p.kinds))],
-    admission: [...servingAdmissionHooks(), configMapValidationHook()],
-    converters: servingConverters(),
-    simulateWorkloads: true,
-  });
+  const providerKinds = providers.flatMap((p) => p.kinds);
+  const api = opts.apiThread === "worker"
+    ? await startApiWorker({
+      op: "start",
+      port: opts.apiPort ?? 0,
+      dataDir: opts.dataDir,
+      providerKinds: providerKinds.map(({ apiVersion, kind }) => ({ apiVersion, kind })),
+    })
+    : await startApiServer({
+      port: opts.apiPort ?? 0,
+      dataDir: opts.dataDir,
+      crds: [...knativeCrds(), ...providerCrds(providerKinds)],
+      admission: [...servingAdmissionHooks(), configMapValidationHook()],
+      converters: servingConverters(),
+      simulateWorkloads: true,
+    });
   let tmp: string | undefined;
   let gateway: GatewayHandle | undefined;
   let client: HttpKubeClient | undefined;
@@ -490,6 +480,8 @@ export interface DevArgs {
   dataDir?: string;
   /** WebAssembly ingress plugins (`--plugin FILE.wasm[=sha256]`, repeatable). */
   plugins: string[];
+  /** Where the API server runs (`--api-thread main|worker`, default main). */
+  apiThread: "main" | "worker";
 }
 
 /** Parses `dev` flags. */
@@ -499,12 +491,21 @@ export function parseDevArgs(args: string[]): DevArgs {
     gatewayPort: DEFAULT_GATEWAY_PORT,
     kubeconfigOut: DEFAULT_KUBECONFIG_OUT,
     plugins: [],
+    apiThread: "main",
   };
   scanFlags(args, (flag, value) => {
     switch (flag) {
       case "--api-port":
         out.apiPort = portValue(flag, value);
         return true;
+      case "--api-thread": {
+        const v = value();
+        if (v !== "main" && v !== "worker") {
+          throw new Error(`--api-thread must be main or worker, not "${v}"`);
+        }
+        out.apiThread = v;
+        return true;
+      }
       case "--gateway-port":
         out.gatewayPort = portValue(flag, value);
         return true;
@@ -532,7 +533,7 @@ export async function devCommand(args: string[]): Promise<number> {
   } catch (e) {
     console.error(`dev: ${(e as Error).message}`);
     console.error(
-      "usage: denative dev [--api-port N] [--gateway-port N] [--kubeconfig-out PATH] [--data-dir DIR] [--plugin FILE.wasm[=sha256] …]",
+      "usage: denative dev [--api-port N] [--gateway-port N] [--kubeconfig-out PATH] [--data-dir DIR] [--plugin FILE.wasm[=sha256] …] [--api-thread main|worker]",
     );
     return 2;
   }
@@ -547,6 +548,7 @@ export async function devCommand(args: string[]): Promise<number> {
     kubeconfigOut: opts.kubeconfigOut,
     dataDir: opts.dataDir,
     plugins: opts.plugins,
+    apiThread: opts.apiThread,
   });
   console.log(`denative dev: API server  ${plane.api.url}`);
   console.log(`denative dev: gateway     ${plane.gateway!.url}`);

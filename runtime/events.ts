@@ -212,11 +212,18 @@ export class KubeEventRecorder implements EventRecorder {
     const { key, type, reason, message, now, involved } = ev;
     const ts = formatTime(now);
     const windowMs = this.#o.windowMs ?? 360_000;
-    for (const [k, s] of this.#seen) if (now.getTime() - s.at > windowMs) this.#seen.delete(k);
+    // #seen is kept in order of last use (a repeat moves its entry to the end), so expiry stops
+    // at the first live entry instead of scanning every Event of the last six minutes per write
+    for (const [k, s] of this.#seen) {
+      if (now.getTime() - s.at <= windowMs) break;
+      this.#seen.delete(k);
+    }
     const seen = this.#seen.get(key);
-    if (seen) {
+    if (seen && now.getTime() - seen.at <= windowMs) {
       seen.count++;
       seen.at = now.getTime();
+      this.#seen.delete(key);
+      this.#seen.set(key, seen);
       try {
         await this.#o.client.patch(
           { apiVersion: "v1", kind: "Event", namespace: seen.namespace, name: seen.name },

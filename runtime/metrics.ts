@@ -6,8 +6,15 @@
 import type { QueueMetricsSink } from "./work_queue.ts";
 
 type Labels = Record<string, string>;
-const labelKey = (l: Labels) =>
-  Object.keys(l).sort().map((k) => `${k}="${String(l[k]).replace(/["\\\n]/g, "\\$&")}"`).join(",");
+const escaped = (v: string) => /["\\\n]/.test(v) ? v.replace(/["\\\n]/g, "\\$&") : v;
+const labelKey = (l: Labels) => {
+  const keys = Object.keys(l);
+  if (keys.length === 0) return "";
+  if (keys.length > 1) keys.sort();
+  let out = "";
+  for (const k of keys) out += `${out ? "," : ""}${k}="${escaped(String(l[k]))}"`;
+  return out;
+};
 
 /** A metric family. */
 interface Family {
@@ -57,7 +64,10 @@ export class Registry {
   counter(name: string, help: string): Counter {
     const f = this.#family(name, help, "counter");
     return {
-      inc: (l = {}, n = 1) => f.values.set(labelKey(l), (f.values.get(labelKey(l)) ?? 0) + n),
+      inc: (l = {}, n = 1) => {
+        const k = labelKey(l);
+        f.values.set(k, (f.values.get(k) ?? 0) + n);
+      },
       get: (l = {}) => f.values.get(labelKey(l)) ?? 0,
     };
   }

@@ -273,12 +273,19 @@ export class Watcher<T extends KubeObject = KubeObject> {
       : undefined;
     const timeoutSeconds = this.#o.timeoutSeconds ?? 290;
     const idleMs = this.#o.idleTimeoutMs ?? (timeoutSeconds + 5) * 1000;
+    // One timer per watch that re-checks the time of the last event, rather than a new timer
+    // per event (a clear + set on every event cost ~1 % of a 1,000-Service run).
     let timer: ReturnType<typeof setTimeout> | undefined;
-    const arm = () => {
-      clearTimeout(timer);
-      timer = setTimeout(() => idle.abort(), idleMs);
+    let lastEvent = Date.now();
+    const check = () => {
+      const left = lastEvent + idleMs - Date.now();
+      if (left <= 0) idle.abort();
+      else timer = setTimeout(check, left);
     };
-    arm();
+    const arm = () => {
+      lastEvent = Date.now();
+    };
+    timer = setTimeout(check, idleMs);
     try {
       const stream = await this.#o.client.watch<T>(this.#ref, {
         resourceVersion: this.#rv,

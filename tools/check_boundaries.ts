@@ -79,10 +79,11 @@ function* walk(dir: string): Generator<string> {
 export function checkSource(file: string, src: string): Violation[] {
   const out: Violation[] = [];
   const top = file.includes("/") ? file.slice(0, file.indexOf("/")) : file;
-  // A folder's `cli.ts` is a main.ts subcommand (imported only by main.ts):
+  // A folder's `cli.ts` (and `cli_*.ts`, e.g. a Worker entry it starts) is a main.ts
+  // subcommand (imported only by main.ts):
   // it composes the system like main.ts does, through other folders' mod.ts.
   const entry = ENTRY[file] ??
-    (/^[a-z_]+\/cli\.ts$/.test(file)
+    (/^[a-z_]+\/cli(_[a-z_]+)?\.ts$/.test(file)
       ? { folders: Object.keys(ALLOWED), files: /^[a-z_]+\/mod\.ts$/, cli: top }
       : undefined);
   const allowed = entry ? entry.folders : ALLOWED[top];

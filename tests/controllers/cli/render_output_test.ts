@@ -59,6 +59,7 @@ Deno.test("dev flags", () => {
     gatewayPort: 8080,
     kubeconfigOut: ".denative/kubeconfig",
     plugins: [],
+    apiThread: "main",
   });
   assert.deepEqual(
     parseDevArgs([
@@ -71,10 +72,20 @@ Deno.test("dev flags", () => {
       "d",
       "--plugin",
       "p.wasm",
+      "--api-thread",
+      "worker",
     ]),
-    { apiPort: 0, gatewayPort: 0, kubeconfigOut: "k", dataDir: "d", plugins: ["p.wasm"] },
+    {
+      apiPort: 0,
+      gatewayPort: 0,
+      kubeconfigOut: "k",
+      dataDir: "d",
+      plugins: ["p.wasm"],
+      apiThread: "worker",
+    },
   );
   assert.throws(() => parseDevArgs(["--api-port", "70000"]), /port/);
+  assert.throws(() => parseDevArgs(["--api-thread", "both"]), /main or worker/);
 });
 
 Deno.test("inputs and output", async (t) => {
