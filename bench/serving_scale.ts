@@ -113,8 +113,13 @@ export async function runScale(
     transport,
     apiThread,
   });
-  // Services are applied and watched over HTTPS, as kubectl would.
-  const user = HttpKubeClient.fromConfig({ kubeconfig: plane.kubeconfig });
+  // Services are applied and watched over HTTPS, as kubectl would (with the plane's token, so
+  // this process does not load a kubeconfig reader the plane itself does without).
+  const user = HttpKubeClient.forServer({
+    server: plane.api.url,
+    token: plane.api.token,
+    caCert: plane.api.caCert,
+  });
   let peakRss = Deno.memoryUsage().rss;
   const sampler = setInterval(() => {
     peakRss = Math.max(peakRss, Deno.memoryUsage().rss);

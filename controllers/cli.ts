@@ -194,7 +194,7 @@ export async function startLocalPlane(opts: LocalPlaneOptions = {}): Promise<Loc
     const kubeconfig = opts.kubeconfigOut ??
       join(tmp = await Deno.makeTempDir({ prefix: "denative-" }), "kubeconfig");
     await api.writeKubeconfig(kubeconfig);
-    client = HttpKubeClient.fromConfig({ kubeconfig }, {
+    client = HttpKubeClient.forServer({ server: api.url, token: api.token, caCert: api.caCert }, {
       transport: opts.transport === "http" ? undefined : api.fetch,
     });
     for (const ns of [SYSTEM_NAMESPACE, "default"]) {
@@ -638,7 +638,7 @@ export async function controllerCommand(args: string[]): Promise<number> {
   }
   const inCluster = !opts.kubeconfig && !Deno.env.get("KUBECONFIG") &&
     !!Deno.env.get("KUBERNETES_SERVICE_HOST");
-  const client = HttpKubeClient.fromConfig({
+  const client = await HttpKubeClient.fromConfig({
     kubeconfig: opts.kubeconfig,
     context: opts.context,
     inCluster,

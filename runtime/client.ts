@@ -7,7 +7,7 @@
  * (cached); failures become typed errors carrying the server's Status.
  * @module
  */
-import { KubeConfig } from "@kubernetes/client-node";
+import type { KubeConfig } from "@kubernetes/client-node";
 import type {
   DeleteOptions,
   KubeClient,
@@ -24,7 +24,33 @@ import type { Logger } from "./plugin.ts";
 import type { KubeList, KubeObject, StatusObject, WatchEvent } from "./types.ts";
 import { splitApiVersion } from "./types.ts";
 
-export { KubeConfig };
+export type { KubeConfig };
+
+/**
+ * `@kubernetes/client-node`, loaded on first use: it pulls its whole generated
+ * API and undici in (~80 MB of RSS), which a process that never reads a
+ * kubeconfig (the local plane's own clients use {@link HttpKubeClient.forServer})
+ * need not pay for.
+ */
+let clientNode: Promise<typeof import("@kubernetes/client-node")> | undefined;
+function clientNodeModule(): Promise<typeof import("@kubernetes/client-node")> {
+  return clientNode ??= import("@kubernetes/client-node");
+}
+
+/** A new, empty `KubeConfig` (loads `@kubernetes/client-node` on first use). */
+export async function newKubeConfig(): Promise<KubeConfig> {
+  return new (await clientNodeModule()).KubeConfig();
+}
+
+/** Credentials for a server this process knows directly (no kubeconfig). */
+export interface ServerCredentials {
+  /** Base URL, e.g. `https://127.0.0.1:6443`. */
+  server: string;
+  /** Bearer token. */
+  token?: string;
+  /** PEM of the CA to trust for an `https:` server. */
+  caCert?: string;
+}
 
 /** Options for {@link HttpKubeClient.fromConfig}. */
 export interface KubeConfigSource {
@@ -106,8 +132,8 @@ const REASONS: Record<number, string> = {
 };
 
 /** Loads a KubeConfig the usual way (explicit file, KUBECONFIG/~/.kube/config, or in-cluster). */
-export function loadKubeConfig(src: KubeConfigSource = {}): KubeConfig {
-  const kc = new KubeConfig();
+export async function loadKubeConfig(src: KubeConfigSource = {}): Promise<KubeConfig> {
+  const kc = await newKubeConfig();
   if (src.inCluster) kc.loadFromCluster();
   else if (src.kubeconfig) kc.loadFromFile(src.kubeconfig);
   else kc.loadFromDefault();
@@ -128,26 +154,47 @@ function untilAborted<T>(p: Promise<T>, signal?: AbortSignal): Promise<T> {
 
 /** The HTTP client. Call `close()` when done. */
 export class HttpKubeClient implements KubeClient {
-  /** The loaded configuration. */
-  readonly kubeConfig: KubeConfig;
+  /** The loaded configuration (absent for a client built with {@link HttpKubeClient.forServer}). */
+  readonly kubeConfig?: KubeConfig;
   readonly #o: HttpKubeClientOptions;
   readonly #server: string;
+  readonly #static?: AuthOptions;
   #http?: Deno.HttpClient;
   #discovery = new Map<string, Promise<Map<string, ResolvedResource>>>();
   #auth?: { at: number; o: AuthOptions };
 
-  /** Builds a client from a loaded KubeConfig. */
-  constructor(kc: KubeConfig, opts: HttpKubeClientOptions = {}) {
-    const cluster = kc.getCurrentCluster();
-    if (!cluster) throw new Error("kubeconfig has no current cluster");
-    this.kubeConfig = kc;
-    this.#server = cluster.server.replace(/\/$/, "");
+  /** Builds a client from a loaded KubeConfig, or from credentials the caller holds. */
+  constructor(kc: KubeConfig | ServerCredentials, opts: HttpKubeClientOptions = {}) {
+    if ("getCurrentCluster" in kc) {
+      const cluster = kc.getCurrentCluster();
+      if (!cluster) throw new Error("kubeconfig has no current cluster");
+      this.kubeConfig = kc;
+      this.#server = cluster.server.replace(/\/$/, "");
+    } else {
+      this.#server = kc.server.replace(/\/$/, "");
+      this.#static = {
+        headers: kc.token ? { Authorization: `Bearer ${kc.token}` } : {},
+        ...(kc.caCert ? { ca: kc.caCert } : {}),
+      };
+    }
     this.#o = opts;
   }
 
-  /** Loads the configuration and builds a client. */
-  static fromConfig(src: KubeConfigSource = {}, opts: HttpKubeClientOptions = {}): HttpKubeClient {
-    return new HttpKubeClient(loadKubeConfig(src), opts);
+  /** Loads the configuration (through `@kubernetes/client-node`) and builds a client. */
+  static async fromConfig(
+    src: KubeConfigSource = {},
+    opts: HttpKubeClientOptions = {},
+  ): Promise<HttpKubeClient> {
+    return new HttpKubeClient(await loadKubeConfig(src), opts);
+  }
+
+  /**
+   * A client of a server whose URL, token and CA this process already holds
+   * (the local plane's own clients): no kubeconfig is read, so
+   * `@kubernetes/client-node` is never loaded.
+   */
+  static forServer(creds: ServerCredentials, opts: HttpKubeClientOptions = {}): HttpKubeClient {
+    return new HttpKubeClient(creds, opts);
   }
 
   /** The API server URL. */
@@ -214,7 +261,7 @@ export class HttpKubeClient implements KubeClient {
     tls: { ca?: unknown; cert?: unknown; key?: unknown },
   ): Deno.HttpClient | undefined {
     if (this.#http || !this.#server.startsWith("https:")) return this.#http;
-    if (this.kubeConfig.getCurrentCluster()?.skipTLSVerify) {
+    if (this.kubeConfig?.getCurrentCluster()?.skipTLSVerify) {
       this.#o.logger?.warn(
         "insecure-skip-tls-verify cannot be honoured per client under Deno; " +
           "the server certificate is still verified (run with --unsafely-ignore-certificate-errors to skip)",
@@ -280,6 +327,7 @@ export class HttpKubeClient implements KubeClient {
    * request cost ~1.5 % of a 1,000-Service run).
    */
   async #authOptions(): Promise<AuthOptions> {
+    if (this.#static || !this.kubeConfig) return this.#static ?? { headers: {} };
     const now = Date.now();
     if (this.#auth && now - this.#auth.at < AUTH_REUSE_MS) return this.#auth.o;
     const o: AuthOptions = { headers: {} };

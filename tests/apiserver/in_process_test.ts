@@ -18,7 +18,7 @@ Deno.test("HttpKubeClient over the in-process transport", async (t) => {
   const dir = await Deno.makeTempDir();
   await api.writeKubeconfig(`${dir}/kubeconfig`);
   let served = 0;
-  const client = HttpKubeClient.fromConfig({ kubeconfig: `${dir}/kubeconfig` }, {
+  const client = await HttpKubeClient.fromConfig({ kubeconfig: `${dir}/kubeconfig` }, {
     transport: (req) => (served++, api.fetch(req)),
   });
   const ref = { apiVersion: "v1", kind: "ConfigMap", namespace: "default" };
@@ -61,7 +61,7 @@ Deno.test("HttpKubeClient over the in-process transport", async (t) => {
     });
 
     await t.step("the bearer token is still checked", async () => {
-      const anonymous = HttpKubeClient.fromConfig({ kubeconfig: `${dir}/kubeconfig` }, {
+      const anonymous = await HttpKubeClient.fromConfig({ kubeconfig: `${dir}/kubeconfig` }, {
         transport: (req) => {
           const r = new Request(req, { headers: new Headers(req.headers) });
           r.headers.set("authorization", "Bearer wrong");
@@ -75,7 +75,7 @@ Deno.test("HttpKubeClient over the in-process transport", async (t) => {
     });
 
     await t.step("a transport that never answers hits the request timeout", async () => {
-      const stuck = HttpKubeClient.fromConfig({ kubeconfig: `${dir}/kubeconfig` }, {
+      const stuck = await HttpKubeClient.fromConfig({ kubeconfig: `${dir}/kubeconfig` }, {
         requestTimeoutMs: 50,
         transport: () => new Promise<Response>(() => {}),
       });

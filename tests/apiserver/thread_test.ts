@@ -14,7 +14,7 @@ Deno.test("API server in a Worker", async (t) => {
   const api = await connectApiServerWorker(worker);
   const dir = await Deno.makeTempDir();
   await api.writeKubeconfig(`${dir}/kubeconfig`);
-  const client = HttpKubeClient.fromConfig({ kubeconfig: `${dir}/kubeconfig` }, {
+  const client = await HttpKubeClient.fromConfig({ kubeconfig: `${dir}/kubeconfig` }, {
     transport: api.fetch,
   });
   const ref = { apiVersion: "v1", kind: "ConfigMap", namespace: "default" };

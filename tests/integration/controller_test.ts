@@ -31,7 +31,7 @@ Deno.test({
     const dir = await Deno.makeTempDir({ prefix: "denative-ctl-" });
     const kubeconfig = join(dir, "kubeconfig");
     await api.writeKubeconfig(kubeconfig);
-    const client = HttpKubeClient.fromConfig({ kubeconfig });
+    const client = await HttpKubeClient.fromConfig({ kubeconfig });
     const child = new Deno.Command(Deno.execPath(), {
       args: [
         "run",

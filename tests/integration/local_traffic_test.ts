@@ -96,7 +96,7 @@ Deno.test("dev: a Knative Service with local-upstream serves curl, a 90/10 split
     const gw = /gateway\s+http:\/\/127\.0\.0\.1:(\d+)/.exec(out);
     assert.ok(gw, out);
     const gatewayPort = Number(gw[1]);
-    client = HttpKubeClient.fromConfig({ kubeconfig });
+    client = await HttpKubeClient.fromConfig({ kubeconfig });
     const c = client;
 
     await t.step("kubectl apply; the Service becomes Ready; curl reaches the server", async () => {

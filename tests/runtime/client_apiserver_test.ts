@@ -19,7 +19,7 @@ Deno.test("HttpKubeClient and Manager against the local API server", async (t) =
   const dir = await Deno.makeTempDir();
   const client = await (async () => {
     await server.writeKubeconfig(`${dir}/kubeconfig`);
-    return HttpKubeClient.fromConfig({ kubeconfig: `${dir}/kubeconfig` });
+    return await HttpKubeClient.fromConfig({ kubeconfig: `${dir}/kubeconfig` });
   })();
   try {
     assert.ok(client.server.startsWith("https://"), "TLS with the kubeconfig CA");

@@ -1,3 +1,4 @@
+import { KubeConfig } from "@kubernetes/client-node";
 import assert from "node:assert/strict";
 import { Hono } from "hono";
 import {
@@ -6,7 +7,6 @@ import {
   isInvalid,
   isNotFound,
   isTimeout,
-  KubeConfig,
   type KubeObject,
   type WatchEvent,
 } from "../../runtime/mod.ts";
@@ -341,13 +341,19 @@ current-context: ca
   );
   const old = Deno.env.get("KUBECONFIG");
   try {
-    assert.equal(HttpKubeClient.fromConfig({ kubeconfig: path }).server, "https://a.example:6443");
     assert.equal(
-      HttpKubeClient.fromConfig({ kubeconfig: path, context: "cb" }).server,
+      (await HttpKubeClient.fromConfig({ kubeconfig: path })).server,
+      "https://a.example:6443",
+    );
+    assert.equal(
+      (await HttpKubeClient.fromConfig({ kubeconfig: path, context: "cb" })).server,
       "https://b.example:6443",
     );
     Deno.env.set("KUBECONFIG", path);
-    assert.equal(HttpKubeClient.fromConfig({ context: "cb" }).server, "https://b.example:6443");
+    assert.equal(
+      (await HttpKubeClient.fromConfig({ context: "cb" })).server,
+      "https://b.example:6443",
+    );
   } finally {
     if (old === undefined) Deno.env.delete("KUBECONFIG");
     else Deno.env.set("KUBECONFIG", old);

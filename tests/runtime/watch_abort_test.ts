@@ -3,9 +3,10 @@
  * once (not at the server's next event), so a stopping Watcher, and with it
  * `Manager.stop()`, returns promptly even when the server sends nothing.
  */
+import { KubeConfig } from "@kubernetes/client-node";
 import assert from "node:assert/strict";
 import { Hono } from "hono";
-import { HttpKubeClient, KubeConfig, Manager, nullLogger } from "../../runtime/mod.ts";
+import { HttpKubeClient, Manager, nullLogger } from "../../runtime/mod.ts";
 import { startApiServer } from "../../apiserver/mod.ts";
 
 const ref = { apiVersion: "v1", kind: "ConfigMap", namespace: "ns" };
@@ -162,7 +163,7 @@ Deno.test("Manager.stop() returns promptly against the local API server with rar
   });
   const dir = await Deno.makeTempDir();
   await server.writeKubeconfig(`${dir}/kubeconfig`);
-  const client = HttpKubeClient.fromConfig({ kubeconfig: `${dir}/kubeconfig` });
+  const client = await HttpKubeClient.fromConfig({ kubeconfig: `${dir}/kubeconfig` });
   const m = new Manager({
     client,
     logger: nullLogger,

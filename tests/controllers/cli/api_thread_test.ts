@@ -15,7 +15,7 @@ function ready(o: KubeObject): boolean {
 
 Deno.test("local plane with the API server in a Worker", async (t) => {
   const plane = await startLocalPlane({ apiThread: "worker" });
-  const user = HttpKubeClient.fromConfig({ kubeconfig: plane.kubeconfig });
+  const user = await HttpKubeClient.fromConfig({ kubeconfig: plane.kubeconfig });
   const port = Number(new URL(plane.api.url).port);
   try {
     await t.step("a Service applied over HTTPS becomes Ready", async () => {
