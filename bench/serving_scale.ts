@@ -6,6 +6,8 @@
  *
  *   deno run -A bench/serving_scale.ts [SIZES…]      (default: 1 100 1000)
  *
+ * Each size runs in a fresh process, so the peak RSS is that run's alone.
+ *
  * Set BENCH_TIMEOUT_S to bound each size (default 120 s), BENCH_NAMESPACES to
  * spread the Services over that many namespaces (default 1, all in `default`),
  * BENCH_API_THREAD to choose where the API server runs (`main`, `worker`, or
@@ -206,17 +208,37 @@ export async function runScale(
 }
 
 if (import.meta.main) {
-  const sizes = Deno.args.length ? Deno.args.map(Number) : [1, 100, 1000];
   const timeoutMs = Number(Deno.env.get("BENCH_TIMEOUT_S") ?? 120) * 1000;
   const namespaces = Number(Deno.env.get("BENCH_NAMESPACES") ?? 1);
+  if (Deno.args[0] === "--one") {
+    // one size in this (fresh) process; the parent prints the row
+    const th = Deno.args[1] as "main" | "worker";
+    const r = await runScale(Number(Deno.args[2]), timeoutMs, namespaces, th);
+    console.log(`RESULT ${JSON.stringify(r)}`);
+    Deno.exit(0); // a watch the client could not cancel may keep the event loop alive
+  }
+  const sizes = Deno.args.length ? Deno.args.map(Number) : [1, 100, 1000];
   const threads = (Deno.env.get("BENCH_API_THREAD") ?? "main,worker").split(",") as (
     | "main"
     | "worker"
   )[];
   console.log("api    services  ready  p50(ms)  p95(ms)  total(s)  peakRSS(MB)  cpu(s)");
   for (const th of threads) {
-    for (const n of sizes) console.log(row(await runScale(n, timeoutMs, namespaces, th)));
+    for (const n of sizes) {
+      // each size in its own process, so peak RSS is that run's alone
+      const out = await new Deno.Command(Deno.execPath(), {
+        args: ["run", "-A", new URL(import.meta.url).pathname, "--one", th, String(n)],
+        stdout: "piped",
+        stderr: "inherit",
+      }).output();
+      const line = new TextDecoder().decode(out.stdout).split("\n").find((l) =>
+        l.startsWith("RESULT ")
+      );
+      if (!out.success || !line) {
+        console.log(`${th.padEnd(6)} ${String(n).padStart(8)}  failed (exit ${out.code})`);
+        continue;
+      }
+      console.log(row(JSON.parse(line.slice("RESULT ".length)) as ScaleResult));
+    }
   }
-  // A watch the client could not cancel may keep the event loop alive.
-  Deno.exit(0);
 }

@@ -91,9 +91,9 @@ export interface LocalPlaneOptions {
   /**
    * Where the API server (with its watches and the workload simulator) runs
    * (default `main`): on this thread, or in its own Worker so it uses a second
-   * core beside the controllers (`dev` and `controller`-free benchmarks at
-   * scale). With `worker`, the in-process transport posts each request to the
-   * Worker instead of calling the handler directly.
+   * core beside the controllers and kubectl stays responsive during bursts
+   * (`dev`'s default). With `worker`, the in-process transport posts each
+   * request to the Worker instead of calling the handler directly.
    */
   apiThread?: "main" | "worker";
 }
@@ -480,7 +480,7 @@ export interface DevArgs {
   dataDir?: string;
   /** WebAssembly ingress plugins (`--plugin FILE.wasm[=sha256]`, repeatable). */
   plugins: string[];
-  /** Where the API server runs (`--api-thread main|worker`, default main). */
+  /** Where the API server runs (`--api-thread main|worker`, default worker). */
   apiThread: "main" | "worker";
 }
 
@@ -491,7 +491,7 @@ export function parseDevArgs(args: string[]): DevArgs {
     gatewayPort: DEFAULT_GATEWAY_PORT,
     kubeconfigOut: DEFAULT_KUBECONFIG_OUT,
     plugins: [],
-    apiThread: "main",
+    apiThread: "worker",
   };
   scanFlags(args, (flag, value) => {
     switch (flag) {

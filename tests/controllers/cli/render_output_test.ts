@@ -59,7 +59,7 @@ Deno.test("dev flags", () => {
     gatewayPort: 8080,
     kubeconfigOut: ".denative/kubeconfig",
     plugins: [],
-    apiThread: "main",
+    apiThread: "worker",
   });
   assert.deepEqual(
     parseDevArgs([
@@ -73,7 +73,7 @@ Deno.test("dev flags", () => {
       "--plugin",
       "p.wasm",
       "--api-thread",
-      "worker",
+      "main",
     ]),
     {
       apiPort: 0,
@@ -81,7 +81,7 @@ Deno.test("dev flags", () => {
       kubeconfigOut: "k",
       dataDir: "d",
       plugins: ["p.wasm"],
-      apiThread: "worker",
+      apiThread: "main",
     },
   );
   assert.throws(() => parseDevArgs(["--api-port", "70000"]), /port/);
