@@ -26,7 +26,7 @@ import { toTable } from "./table.ts";
 import { Simulator } from "./simulate.ts";
 import { selfSignedCert } from "./tls.ts";
 import { decodeProtobuf } from "./proto.ts";
-import { deepCopy } from "../runtime/mod.ts";
+import { deepCopy, startTlsFront, type TlsFront } from "../runtime/mod.ts";
 
 /** Options of {@link startApiServer}. */
 export interface ApiServerOptions {
@@ -611,16 +611,33 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
 
   const sim = opts.simulateWorkloads === false ? undefined : new Simulator(api);
   const tls = token !== "" ? await selfSignedCert([host]) : undefined;
+  // With TLS, the HTTP server listens in plain text on loopback behind a TLS front that writes
+  // each response chunk in one TLS write (Deno.serve's own TLS delays most responses by ~40 ms:
+  // see runtime/tls_front.ts).
   const server = Deno.serve(
     {
-      hostname: host,
-      port: opts.port ?? 0,
+      hostname: tls ? (host.includes(":") ? "::1" : "127.0.0.1") : host,
+      port: tls ? 0 : opts.port ?? 0,
       onListen: () => {},
-      ...(tls ? { cert: tls.cert, key: tls.key } : {}),
     },
     (req, info) => app.fetch(req, { info }),
   );
-  const addr = server.addr as Deno.NetAddr;
+  let front: TlsFront | undefined;
+  try {
+    front = tls
+      ? startTlsFront({
+        hostname: host,
+        port: opts.port ?? 0,
+        cert: tls.cert,
+        key: tls.key,
+        upstream: server.addr as Deno.NetAddr,
+      })
+      : undefined;
+  } catch (e) {
+    await server.shutdown();
+    throw e;
+  }
+  const addr = (front?.addr ?? server.addr) as Deno.NetAddr;
   hostPort = addr.hostname.includes(":")
     ? `[${addr.hostname}]:${addr.port}`
     : `${addr.hostname}:${addr.port}`;
@@ -669,6 +686,7 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
         await sim?.stop();
         for (const w of [...watchers]) w.close();
         await api.close();
+        await front?.close();
         await server.shutdown();
         await api.store.close();
       })();

@@ -29,3 +29,4 @@ export * from "./signals.ts";
 export * from "./registry.ts";
 export * from "./client.ts";
 export * from "./tls.ts";
+export * from "./tls_front.ts";

@@ -34,6 +34,7 @@ export const APISERVER_RUNTIME_VALUES: readonly string[] = [
   "generateServingCerts", // runtime/tls.ts: the control plane's serving certificate
   "isIpHost", // runtime/tls.ts
   "deepCopy", // runtime/types.ts: the JSON deep copy on every read and write path
+  "startTlsFront", // runtime/tls_front.ts: TLS in front of the plain listener (no Nagle delay)
 ];
 
 /** Top-level entry files and what they may import. */
