@@ -135,7 +135,9 @@ function stable(o: KubeObject): string {
 export function decodeBody(text: string, contentType: string): unknown {
   if (text.trim() === "") throw badRequest("the request body is empty");
   try {
-    if (contentType.includes("yaml")) return parseYaml(text);
+    // through JSON: a `%YAML 1.1` document may yield Dates and binary Buffers, which the
+    // JSON-only object model (and deepCopy) would turn into {}; JSON keeps what kubectl sends
+    if (contentType.includes("yaml")) return JSON.parse(JSON.stringify(parseYaml(text)));
     return JSON.parse(text);
   } catch (e) {
     throw badRequest(

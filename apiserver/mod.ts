@@ -12,3 +12,4 @@ export {
   type ThreadReply,
   type ThreadRequest,
 } from "./thread.ts";
+export type { ConnectOptions } from "./thread.ts";

@@ -649,6 +649,7 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
     token,
     caCert: tls?.ca,
     fetch: async (request: Request): Promise<Response> => {
+      if (closing) throw new Error("the API server is closed");
       // Start on a new macrotask: in-process requests otherwise run as one unbroken chain of
       // microtasks under load, and the listener's socket I/O (kubectl, the gateway) starves.
       await new Promise((r) => setTimeout(r, 0));

@@ -19,7 +19,7 @@ export type ThreadRequest =
     method: string;
     url: string;
     headers: [string, string][];
-    body?: string;
+    body?: ArrayBuffer;
   }
   | { op: "cancel"; id: number }
   | { op: "kubeconfig"; id: number; path: string }
@@ -48,6 +48,8 @@ export interface MessagePort {
  */
 export function serveApiServerInWorker(port: MessagePort, api: ApiServer): void {
   const bodies = new Map<number, ReadableStreamDefaultReader<Uint8Array>>();
+  /** Requests cancelled before their response existed. */
+  const cancelled = new Set<number>();
   const post = (m: ThreadReply, transfer: Transferable[] = []) => port.postMessage(m, transfer);
   const serve = async (m: Extract<ThreadRequest, { op: "fetch" }>) => {
     let res: Response;
@@ -56,8 +58,13 @@ export function serveApiServerInWorker(port: MessagePort, api: ApiServer): void 
         new Request(m.url, { method: m.method, headers: m.headers, body: m.body }),
       );
     } catch (e) {
+      cancelled.delete(m.id);
       post({ op: "head", id: m.id, status: 500, headers: [] });
       post({ op: "end", id: m.id, error: e instanceof Error ? e.message : String(e) });
+      return;
+    }
+    if (cancelled.delete(m.id)) {
+      await res.body?.cancel().catch(() => {});
       return;
     }
     post({ op: "head", id: m.id, status: res.status, headers: [...res.headers] });
@@ -68,14 +75,13 @@ export function serveApiServerInWorker(port: MessagePort, api: ApiServer): void 
       for (;;) {
         const { done, value } = await reader.read();
         if (done) break;
-        // a copy that owns its buffer, so it can be transferred rather than cloned
-        const data = value.byteOffset === 0 && value.byteLength === value.buffer.byteLength
-          ? value
-          : value.slice();
-        post({ op: "chunk", id: m.id, data }, [data.buffer]);
+        // Posted as a copy, never transferred: the server may enqueue one buffer into every
+        // watch of a type, and transferring it would empty it for the others.
+        post({ op: "chunk", id: m.id, data: value });
       }
       post({ op: "end", id: m.id });
     } catch (e) {
+      void reader.cancel().catch(() => {});
       post({ op: "end", id: m.id, error: e instanceof Error ? e.message : String(e) });
     } finally {
       bodies.delete(m.id);
@@ -84,8 +90,11 @@ export function serveApiServerInWorker(port: MessagePort, api: ApiServer): void 
   port.addEventListener("message", (e: MessageEvent) => {
     const m = e.data as ThreadRequest;
     if (m.op === "fetch") void serve(m);
-    else if (m.op === "cancel") void bodies.get(m.id)?.cancel().catch(() => {});
-    else if (m.op === "kubeconfig") {
+    else if (m.op === "cancel") {
+      const r = bodies.get(m.id);
+      if (r) void r.cancel().catch(() => {});
+      else cancelled.add(m.id);
+    } else if (m.op === "kubeconfig") {
       api.writeKubeconfig(m.path).then(
         () => post({ op: "done", id: m.id }),
         (err) => post({ op: "done", id: m.id, error: String(err?.message ?? err) }),
@@ -107,38 +116,83 @@ interface Pending {
   controller?: ReadableStreamDefaultController<Uint8Array>;
 }
 
+/** Options of {@link connectApiServerWorker}. */
+export interface ConnectOptions {
+  /** Called once if the Worker dies after it was ready (every request in flight fails). */
+  onFailed?: (error: Error) => void;
+  /** How long to wait for the Worker's `ready` (default 30 s). */
+  startTimeoutMs?: number;
+}
+
 /**
  * Caller side: waits for the Worker's `ready` and returns an `ApiServer`
- * backed by it. `close()` stops the server and terminates the Worker.
+ * backed by it. `close()` stops the server and terminates the Worker. If the
+ * Worker dies, every request and stream in flight fails, later requests fail
+ * at once, and `onFailed` is called.
  */
-export function connectApiServerWorker(worker: Worker): Promise<ApiServer> {
+export function connectApiServerWorker(
+  worker: Worker,
+  opts: ConnectOptions = {},
+): Promise<ApiServer> {
   return new Promise<ApiServer>((resolve, reject) => {
     let next = 1;
-    let closed = false;
+    let ready = false;
+    let dead: Error | undefined;
+    let closing: Promise<void> | undefined;
     const pending = new Map<number, Pending>();
     const calls = new Map<number, { ok: () => void; fail: (e: Error) => void }>();
-    const post = (m: ThreadRequest) => worker.postMessage(m);
+    const post = (m: ThreadRequest, transfer: Transferable[] = []) =>
+      worker.postMessage(m, transfer);
     const call = (m: ThreadRequest & { id: number }) =>
       new Promise<void>((ok, fail) => {
+        if (dead) return fail(dead);
         calls.set(m.id, { ok, fail });
         post(m);
       });
+    /** Fails everything in flight and marks the server gone. */
+    const die = (err: Error) => {
+      if (dead) return;
+      dead = err;
+      for (const p of pending.values()) {
+        if (p.controller) {
+          try {
+            p.controller.error(err);
+          } catch { /* already closed */ }
+        } else p.fail(err);
+      }
+      pending.clear();
+      for (const c of calls.values()) c.fail(err);
+      calls.clear();
+      worker.terminate();
+    };
+    const timer = setTimeout(() => {
+      const err = new Error(
+        `API server worker did not start within ${(opts.startTimeoutMs ?? 30_000) / 1000}s`,
+      );
+      die(err);
+      reject(err);
+    }, opts.startTimeoutMs ?? 30_000);
     worker.addEventListener("error", (e) => {
       e.preventDefault();
       const err = new Error(`API server worker failed: ${e.message}`);
-      reject(err);
-      for (const p of pending.values()) p.fail(err);
-      for (const c of calls.values()) c.fail(err);
+      const wasReady = ready;
+      die(err);
+      clearTimeout(timer);
+      if (!wasReady) reject(err);
+      else if (!closing) opts.onFailed?.(err);
     });
     worker.addEventListener("message", (e: MessageEvent) => {
       const m = e.data as ThreadReply;
       switch (m.op) {
         case "ready":
+          ready = true;
+          clearTimeout(timer);
           resolve(handle(m));
           return;
         case "failed":
+          clearTimeout(timer);
+          die(new Error(m.message));
           reject(new Error(m.message));
-          worker.terminate();
           return;
         case "head": {
           const p = pending.get(m.id);
@@ -147,11 +201,17 @@ export function connectApiServerWorker(worker: Worker): Promise<ApiServer> {
             start: (c) => void (p.controller = c),
             cancel: () => {
               pending.delete(m.id);
-              if (!closed) post({ op: "cancel", id: m.id });
+              if (!dead) post({ op: "cancel", id: m.id });
             },
           });
-          const nullBody = m.status === 204 || m.status === 304;
-          p.head(new Response(nullBody ? null : body, { status: m.status, headers: m.headers }));
+          try {
+            const nullBody = m.status === 204 || m.status === 205 || m.status === 304;
+            p.head(new Response(nullBody ? null : body, { status: m.status, headers: m.headers }));
+          } catch (err) {
+            pending.delete(m.id);
+            post({ op: "cancel", id: m.id });
+            p.fail(err instanceof Error ? err : new Error(String(err)));
+          }
           return;
         }
         case "chunk":
@@ -183,11 +243,22 @@ export function connectApiServerWorker(worker: Worker): Promise<ApiServer> {
       caCert: r.caCert,
       writeKubeconfig: (path) => call({ op: "kubeconfig", id: next++, path }),
       async fetch(request: Request): Promise<Response> {
-        if (closed) throw new Error("the API server is closed");
+        if (dead || closing) throw dead ?? new Error("the API server is closed");
+        request.signal.throwIfAborted();
         const id = next++;
-        const body = request.body ? await request.text() : undefined;
+        const body = request.body ? await request.arrayBuffer() : undefined;
         return await new Promise<Response>((head, fail) => {
+          if (dead) return fail(dead);
           pending.set(id, { head, fail });
+          // an abort before the response head cancels the request in the Worker
+          const onAbort = () => {
+            const p = pending.get(id);
+            if (!p || p.controller) return;
+            pending.delete(id);
+            post({ op: "cancel", id });
+            fail(request.signal.reason);
+          };
+          request.signal.addEventListener("abort", onAbort, { once: true });
           post({
             op: "fetch",
             id,
@@ -195,23 +266,18 @@ export function connectApiServerWorker(worker: Worker): Promise<ApiServer> {
             url: request.url,
             headers: [...request.headers],
             body,
-          });
+          }, body ? [body] : []);
         });
       },
-      async close(): Promise<void> {
-        if (closed) return;
-        try {
-          await call({ op: "close", id: next++ });
-        } finally {
-          closed = true;
-          for (const p of pending.values()) {
-            try {
-              p.controller?.close();
-            } catch { /* already closed */ }
+      close(): Promise<void> {
+        closing ??= (async () => {
+          try {
+            if (!dead) await call({ op: "close", id: next++ });
+          } finally {
+            die(new Error("the API server is closed"));
           }
-          pending.clear();
-          worker.terminate();
-        }
+        })();
+        return closing;
       },
     });
   });

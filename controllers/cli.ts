@@ -96,6 +96,11 @@ export interface LocalPlaneOptions {
    * request to the Worker instead of calling the handler directly.
    */
   apiThread?: "main" | "worker";
+  /**
+   * Called if the API server Worker dies (with `apiThread: "worker"`): every
+   * request in flight has failed and later ones fail at once. `dev` exits 1.
+   */
+  onApiFailed?: (error: Error) => void;
 }
 
 /** A running local control plane with the controllers. */
@@ -147,9 +152,12 @@ function closePlugins(plugins: WasmIngressProvider[]): void {
 }
 
 /** Starts the API server in its own Worker (see `cli_api_worker.ts`). */
-async function startApiWorker(start: ApiWorkerStart): Promise<ApiServer> {
+async function startApiWorker(
+  start: ApiWorkerStart,
+  onFailed?: (e: Error) => void,
+): Promise<ApiServer> {
   const worker = new Worker(new URL("./cli_api_worker.ts", import.meta.url), { type: "module" });
-  const ready = connectApiServerWorker(worker);
+  const ready = connectApiServerWorker(worker, { onFailed });
   worker.postMessage(start);
   try {
     return await ready;
@@ -177,7 +185,7 @@ export async function startLocalPlane(opts: LocalPlaneOptions = {}): Promise<Loc
       port: opts.apiPort ?? 0,
       dataDir: opts.dataDir,
       providerKinds: providerKinds.map(({ apiVersion, kind }) => ({ apiVersion, kind })),
-    })
+    }, opts.onApiFailed)
     : await startApiServer({
       port: opts.apiPort ?? 0,
       dataDir: opts.dataDir,
@@ -542,6 +550,7 @@ export async function devCommand(args: string[]): Promise<number> {
     : ".";
   await Deno.mkdir(dir, { recursive: true });
   if (opts.dataDir) await Deno.mkdir(opts.dataDir, { recursive: true });
+  let apiFailed = (e: Error) => console.error(`denative dev: ${e.message}`);
   const plane = await startLocalPlane({
     apiPort: opts.apiPort,
     gatewayPort: opts.gatewayPort,
@@ -549,6 +558,7 @@ export async function devCommand(args: string[]): Promise<number> {
     dataDir: opts.dataDir,
     plugins: opts.plugins,
     apiThread: opts.apiThread,
+    onApiFailed: (e) => apiFailed(e),
   });
   console.log(`denative dev: API server  ${plane.api.url}`);
   console.log(`denative dev: gateway     ${plane.gateway!.url}`);
@@ -556,12 +566,21 @@ export async function devCommand(args: string[]): Promise<number> {
   console.log(
     `denative dev: try  kubectl --kubeconfig ${opts.kubeconfigOut} apply -f examples/helloworld-go.yaml`,
   );
-  return await waitForShutdown({
-    stop: () => {
-      console.log("denative dev: shutting down");
-      return plane.stop();
-    },
+  const failed = new Promise<number>((resolve) => {
+    apiFailed = (e) => {
+      console.error(`denative dev: ${e.message}; stopping`);
+      plane.stop().catch(() => {}).finally(() => resolve(1));
+    };
   });
+  return await Promise.race([
+    failed,
+    waitForShutdown({
+      stop: () => {
+        console.log("denative dev: shutting down");
+        return plane.stop();
+      },
+    }),
+  ]);
 }
 
 /** Parsed `controller` flags. */

@@ -261,18 +261,24 @@ export function ingressControllerPlugin(
             observed.push(have);
             continue;
           }
-          observed.push(
-            await client.update({
-              ...have,
-              spec: want.spec,
-              metadata: {
-                ...have.metadata,
-                labels: want.metadata.labels,
-                annotations: want.metadata.annotations,
-                ownerReferences: want.metadata.ownerReferences,
-              },
-            }),
-          );
+          try {
+            observed.push(
+              await client.update({
+                ...have,
+                spec: want.spec,
+                metadata: {
+                  ...have.metadata,
+                  labels: want.metadata.labels,
+                  annotations: want.metadata.annotations,
+                  ownerReferences: want.metadata.ownerReferences,
+                },
+              }),
+            );
+          } catch (e) {
+            // the cache still held an object the API no longer has: create it again
+            if (!isNotFound(e)) throw e;
+            observed.push(await client.create(want));
+          }
         }
         return observed;
       }

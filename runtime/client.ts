@@ -141,12 +141,19 @@ export async function loadKubeConfig(src: KubeConfigSource = {}): Promise<KubeCo
   return kc;
 }
 
-/** Settles with `p`, or rejects with the signal's reason once it aborts first. */
-function untilAborted<T>(p: Promise<T>, signal?: AbortSignal): Promise<T> {
+/**
+ * Settles with the transport's response, or rejects with the signal's reason
+ * once it aborts first; a response that arrives after the abort has its body
+ * cancelled, so the server ends the request (a watch, say) instead of keeping
+ * it with no reader.
+ */
+function untilAborted(p: Promise<Response>, signal?: AbortSignal): Promise<Response> {
   if (!signal) return p;
-  if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
+  return new Promise<Response>((resolve, reject) => {
+    const onAbort = () => {
+      reject(signal.reason);
+      p.then((r) => r.body?.cancel().catch(() => {}), () => {});
+    };
     signal.addEventListener("abort", onAbort, { once: true });
     p.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
   });
@@ -299,6 +306,7 @@ export class HttpKubeClient implements KubeClient {
     try {
       const signal = signals.length ? AbortSignal.any(signals) : undefined;
       const body = init.body === undefined ? undefined : JSON.stringify(init.body);
+      signal?.throwIfAborted();
       const res = this.#o.transport
         ? await untilAborted(
           this.#o.transport(new Request(url, { method, headers, body, signal })),

@@ -252,6 +252,7 @@ export class KubeEventRecorder implements EventRecorder {
       source: { component },
       reportingComponent: component,
     });
+    this.#seen.delete(key); // re-inserted at the end: #seen stays in last-use order
     this.#seen.set(key, {
       name,
       namespace,

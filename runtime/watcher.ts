@@ -276,14 +276,14 @@ export class Watcher<T extends KubeObject = KubeObject> {
     // One timer per watch that re-checks the time of the last event, rather than a new timer
     // per event (a clear + set on every event cost ~1 % of a 1,000-Service run).
     let timer: ReturnType<typeof setTimeout> | undefined;
-    let lastEvent = Date.now();
+    let lastEvent = performance.now(); // monotonic: a wall-clock step must not abort watches
     const check = () => {
-      const left = lastEvent + idleMs - Date.now();
+      const left = lastEvent + idleMs - performance.now();
       if (left <= 0) idle.abort();
       else timer = setTimeout(check, left);
     };
     const arm = () => {
-      lastEvent = Date.now();
+      lastEvent = performance.now();
     };
     timer = setTimeout(check, idleMs);
     try {

@@ -1,23 +1,54 @@
 /**
  * An API server in a Worker (`serveApiServerInWorker`) reached through
  * `connectApiServerWorker` as the client's transport: requests, errors,
- * streamed watches, and a cancelled watch releasing its slot in the Worker.
+ * streamed watches (several of one type at once), cancellation before and
+ * after the response head, and a Worker that dies.
  */
 import assert from "node:assert/strict";
-import { connectApiServerWorker } from "../../apiserver/mod.ts";
-import { HttpKubeClient, isNotFound, type WatchEvent } from "../../runtime/mod.ts";
+import { type ApiServer, connectApiServerWorker } from "../../apiserver/mod.ts";
+import { HttpKubeClient, isNotFound, type KubeObject, type WatchEvent } from "../../runtime/mod.ts";
 
-Deno.test("API server in a Worker", async (t) => {
+const ref = { apiVersion: "v1", kind: "ConfigMap", namespace: "default" };
+
+async function start(maxWatches: number, onFailed?: (e: Error) => void) {
   const worker = new Worker(new URL("./thread_worker_fixture.ts", import.meta.url), {
     type: "module",
   });
-  const api = await connectApiServerWorker(worker);
-  const dir = await Deno.makeTempDir();
-  await api.writeKubeconfig(`${dir}/kubeconfig`);
-  const client = await HttpKubeClient.fromConfig({ kubeconfig: `${dir}/kubeconfig` }, {
-    transport: api.fetch,
-  });
-  const ref = { apiVersion: "v1", kind: "ConfigMap", namespace: "default" };
+  const ready = connectApiServerWorker(worker, { onFailed });
+  worker.postMessage({ maxWatches });
+  const api = await ready;
+  const client = HttpKubeClient.forServer(
+    { server: api.url, token: api.token, caCert: api.caCert },
+    { transport: api.fetch, requestTimeoutMs: 5000 },
+  );
+  return { worker, api, client };
+}
+
+async function firstEvents(
+  client: HttpKubeClient,
+  n: number,
+  opts: { resourceVersion?: string } = {},
+): Promise<{ events: Promise<WatchEvent[]>; abort: AbortController }> {
+  const abort = new AbortController();
+  const stream = await client.watch(ref, { signal: abort.signal, ...opts });
+  const events = (async () => {
+    const seen: WatchEvent[] = [];
+    for await (const ev of stream) {
+      seen.push(ev);
+      if (seen.length === n) break;
+    }
+    return seen;
+  })();
+  return { events, abort };
+}
+
+async function stop(api: ApiServer, client: HttpKubeClient) {
+  client.close();
+  await api.close();
+}
+
+Deno.test("API server in a Worker", async (t) => {
+  const { api, client } = await start(2);
   try {
     await t.step("requests and typed errors cross the thread", async () => {
       await client.create({
@@ -29,30 +60,88 @@ Deno.test("API server in a Worker", async (t) => {
       assert.deepEqual(got.data, { k: "1" });
       await assert.rejects(client.get({ ...ref, name: "missing" }), isNotFound);
     });
+
+    await t.step("two watches of one type both receive each event", async () => {
+      const rv = (await client.list(ref)).metadata.resourceVersion;
+      const w1 = await firstEvents(client, 1, { resourceVersion: rv });
+      const w2 = await firstEvents(client, 1, { resourceVersion: rv });
+      await client.create({ ...ref, metadata: { namespace: "default", name: "both" } });
+      const [e1, e2] = await Promise.all([w1.events, w2.events]);
+      w1.abort.abort();
+      w2.abort.abort();
+      assert.equal(e1[0].object.metadata.name, "both");
+      assert.equal(e2[0].object.metadata.name, "both", "the second watch got the same event");
+    });
+
+    await t.step("cancelled watches free their slots in the Worker", async () => {
+      for (let round = 0; round < 4; round++) {
+        const w = await firstEvents(client, 1, { resourceVersion: "0" });
+        const seen = await w.events;
+        w.abort.abort();
+        assert.ok(seen[0]?.object.metadata.name, `round ${round}`);
+        await new Promise((r) => setTimeout(r, 30));
+      }
+    });
+
     await t.step(
-      "a watch streams, and cancelling it frees the Worker's only watch slot",
+      "a watch aborted before its response head is cancelled in the Worker",
       async () => {
-        for (let round = 0; round < 3; round++) {
+        for (let round = 0; round < 4; round++) {
           const abort = new AbortController();
-          const stream = await client.watch(ref, { signal: abort.signal, resourceVersion: "0" });
-          const seen: WatchEvent[] = [];
-          for await (const ev of stream) {
-            seen.push(ev);
-            break; // the initial ADDED of "a"
-          }
+          const pending = client.watch(ref, { signal: abort.signal });
           abort.abort();
-          assert.equal(seen[0]?.object.metadata.name, "a", `round ${round}`);
-          // the next round's watch is refused (429) unless the cancel reached the Worker
-          await new Promise((r) => setTimeout(r, 50));
+          await pending.catch(() => {});
         }
+        await new Promise((r) => setTimeout(r, 50));
+        const w = await firstEvents(client, 1, { resourceVersion: "0" });
+        assert.ok((await w.events).length, "a slot was free after four aborted watches");
+        w.abort.abort();
       },
     );
   } finally {
-    client.close();
-    await api.close();
-    await Deno.remove(dir, { recursive: true });
+    await stop(api, client);
   }
   await t.step("after close, requests fail instead of hanging", async () => {
     await assert.rejects(api.fetch(new Request("http://x/api")), /closed/);
   });
+});
+
+Deno.test("a Worker that dies fails what is in flight and what comes after", async () => {
+  let failed: Error | undefined;
+  const { worker, api, client } = await start(5, (e) => (failed = e));
+  try {
+    const w = await firstEvents(client, 5);
+    worker.postMessage({ op: "crash" });
+    await assert.rejects(w.events, /boom|worker failed/i);
+    await assert.rejects(client.list(ref), /boom|worker failed/i);
+    assert.match(String(failed), /boom/);
+  } finally {
+    await stop(api, client); // resolves although the Worker is gone
+  }
+});
+
+Deno.test("in process: a watch aborted before its response frees its slot", async () => {
+  const { startApiServer } = await import("../../apiserver/mod.ts");
+  const api = await startApiServer({ port: 0, simulateWorkloads: false, maxWatches: 1 });
+  const client = HttpKubeClient.forServer(
+    { server: api.url, token: api.token, caCert: api.caCert },
+    { transport: api.fetch },
+  );
+  try {
+    for (let round = 0; round < 3; round++) {
+      const abort = new AbortController();
+      const pending = client.watch(ref, { signal: abort.signal });
+      abort.abort();
+      await pending.catch(() => {});
+    }
+    await new Promise((r) => setTimeout(r, 50));
+    await client.create({ ...ref, metadata: { namespace: "default", name: "x" } });
+    const w = await firstEvents(client, 1, { resourceVersion: "0" });
+    const seen = await w.events;
+    w.abort.abort();
+    assert.equal((seen[0].object as KubeObject).metadata.name, "x");
+  } finally {
+    client.close();
+    await api.close();
+  }
 });

@@ -11,6 +11,7 @@ import {
   type IngressProvider,
   type KubeObject,
   MemoryLogger,
+  notFound,
   ProviderFailedError,
   type ReconcilerDeps,
 } from "../../runtime/mod.ts";
@@ -165,6 +166,30 @@ tableTest(plugin, [
     ],
     wantUpdates: [virtualServices(ingress())[0]],
     wantDeletes: [{ kind: "VirtualService", namespace: "default", name: "hello-old" }],
+  },
+  {
+    name: "a child the informer cache still holds but the API lost is created again",
+    key: "default/hello",
+    objects: [
+      withStatus(ingress({ finalizer: true }), { conditions: ready, ...READY_LB }),
+      { ...virtualServices(ingress())[0], spec: { hosts: ["stale"] } },
+      virtualServices(ingress())[1],
+    ],
+    reactors: [
+      {
+        verb: "update",
+        resource: "virtualservices",
+        fn: (a) => ({ error: notFound("virtualservices", a.name ?? "") }),
+      },
+      {
+        verb: "create",
+        resource: "virtualservices",
+        fn: (a) => ({ object: a.object as KubeObject }),
+      },
+    ],
+    wantUpdates: [virtualServices(ingress())[0]],
+    wantCreates: [virtualServices(ingress())[0]],
+    wantEvents: [],
   },
   {
     name: "a VirtualService of the same name owned by someone else → NotOwned",

@@ -37,7 +37,10 @@ function setup(client: FakeClient, extra: Partial<ConstructorParameters<typeof W
 }
 
 Deno.test("Watcher scenarios", async (t) => {
-  const clock = FakeTimers.install({ toFake: ["setTimeout", "clearTimeout", "Date"], now: 0 });
+  const clock = FakeTimers.install({
+    toFake: ["setTimeout", "clearTimeout", "Date", "performance"],
+    now: 0,
+  });
   try {
     await t.step("paginated list fills the store before sync", async () => {
       const client = new FakeClient(Array.from({ length: 7 }, (_, i) => cm(`c${i}`)));
