@@ -272,29 +272,36 @@ function mergeList(cur: unknown[], patch: unknown[], key: string, order?: unknow
 /** A field path segment: object key or keyed list element. */
 type Seg = string;
 
+/** Server-set metadata fields that managedFields never records. */
+function unmanagedMeta(prefix: Seg[], k: string): boolean {
+  return prefix.length === 1 && prefix[0] === "f:metadata" &&
+    (k === "managedFields" || k === "resourceVersion" || k === "uid" ||
+      k === "creationTimestamp" || k === "generation");
+}
+
+/** The key that names a list's elements in field paths (merge key, or `name`), if any. */
+function elementKey(prefix: Seg[], v: unknown[]): string | null {
+  const field = prefix[prefix.length - 1].slice(2);
+  const key = mergeKeyFor(field, v) ??
+    (v.every((x) => isObj(x) && "name" in x) && v.length ? "name" : null);
+  return key && v.every((x) => isObj(x) && key in x) ? key : null;
+}
+
 /** Collects the leaf field paths of a value, in managedFields notation. */
 export function leafPaths(v: unknown, prefix: Seg[] = [], out: Seg[][] = []): Seg[][] {
   if (isObj(v)) {
     const keys = Object.keys(v);
     if (keys.length === 0 && prefix.length > 0) out.push(prefix);
     for (const k of keys) {
-      if (
-        prefix.length === 1 && prefix[0] === "f:metadata" &&
-        (k === "managedFields" || k === "resourceVersion" || k === "uid" ||
-          k === "creationTimestamp" || k === "generation")
-      ) continue;
-      leafPaths(v[k], [...prefix, `f:${k}`], out);
+      if (!unmanagedMeta(prefix, k)) leafPaths(v[k], [...prefix, `f:${k}`], out);
     }
     return out;
   }
   if (Array.isArray(v) && prefix.length > 0) {
-    const field = prefix[prefix.length - 1].slice(2);
-    const key = mergeKeyFor(field, v) ??
-      (v.every((x) => isObj(x) && "name" in x) && v.length ? "name" : null);
-    if (key && v.every((x) => isObj(x) && key in x)) {
+    const key = elementKey(prefix, v);
+    if (key) {
       for (const el of v as Obj[]) {
-        const seg = `k:${JSON.stringify({ [key]: el[key] })}`;
-        leafPaths(el, [...prefix, seg], out);
+        leafPaths(el, [...prefix, `k:${JSON.stringify({ [key]: el[key] })}`], out);
       }
       return out;
     }
@@ -324,25 +331,17 @@ export function changedLeafPaths(
     }
     const o = isObj(old) ? old : undefined;
     for (const k of keys) {
-      if (
-        prefix.length === 1 && prefix[0] === "f:metadata" &&
-        (k === "managedFields" || k === "resourceVersion" || k === "uid" ||
-          k === "creationTimestamp" || k === "generation")
-      ) continue;
-      changedLeafPaths(o?.[k], next[k], [...prefix, `f:${k}`], out);
+      if (!unmanagedMeta(prefix, k)) changedLeafPaths(o?.[k], next[k], [...prefix, `f:${k}`], out);
     }
     return out;
   }
   if (Array.isArray(next) && prefix.length > 0) {
-    const field = prefix[prefix.length - 1].slice(2);
-    const key = mergeKeyFor(field, next) ??
-      (next.every((x) => isObj(x) && "name" in x) && next.length ? "name" : null);
-    if (key && next.every((x) => isObj(x) && key in x)) {
+    const key = elementKey(prefix, next);
+    if (key) {
       const olds = Array.isArray(old) ? old : [];
       for (const el of next as Obj[]) {
-        const seg = `k:${JSON.stringify({ [key]: el[key] })}`;
         const was = olds.find((x) => isObj(x) && x[key] === el[key]);
-        changedLeafPaths(was, el, [...prefix, seg], out);
+        changedLeafPaths(was, el, [...prefix, `k:${JSON.stringify({ [key]: el[key] })}`], out);
       }
       return out;
     }

@@ -4,30 +4,14 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { kubectl } from "./helpers.ts";
+import { kubectl, spawnDev } from "./helpers.ts";
 
-const MAIN = new URL("../../main.ts", import.meta.url).pathname;
 const SEED = new URL("../../examples/helloworld-go.yaml", import.meta.url).pathname;
 
 Deno.test("dev runs the local plane until SIGTERM", async () => {
   const dir = await Deno.makeTempDir({ prefix: "denative-dev-" });
   const kubeconfig = join(dir, "kc", "kubeconfig");
-  const child = new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "-A",
-      MAIN,
-      "dev",
-      "--api-port",
-      "0",
-      "--gateway-port",
-      "0",
-      "--kubeconfig-out",
-      kubeconfig,
-    ],
-    stdout: "piped",
-    stderr: "null",
-  }).spawn();
+  const child = spawnDev(kubeconfig);
   const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
   let out = "";
   try {

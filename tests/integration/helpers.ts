@@ -59,3 +59,38 @@ export function isReadyNow(o: KubeObject): boolean {
   return st?.observedGeneration === o.metadata.generation &&
     st?.conditions?.find((c) => c.type === "Ready")?.status === "True";
 }
+
+/** One GET through a gateway on a fresh connection (`Connection: close`). */
+export async function rawGet(
+  port: number,
+  host: string,
+): Promise<{ status: number; body: string }> {
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+  await conn.write(
+    new TextEncoder().encode(`GET / HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`),
+  );
+  let raw = "";
+  for await (const c of conn.readable.pipeThrough(new TextDecoderStream())) raw += c;
+  const [head, ...rest] = raw.split("\r\n\r\n");
+  return { status: Number(head.split(" ")[1]), body: rest.join("\r\n\r\n") };
+}
+
+/** `main.ts dev` on any free ports, writing its kubeconfig to `kubeconfig`; stdout piped. */
+export function spawnDev(kubeconfig: string): Deno.ChildProcess {
+  return new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "-A",
+      new URL("../../main.ts", import.meta.url).pathname,
+      "dev",
+      "--api-port",
+      "0",
+      "--gateway-port",
+      "0",
+      "--kubeconfig-out",
+      kubeconfig,
+    ],
+    stdout: "piped",
+    stderr: "null",
+  }).spawn();
+}

@@ -12,9 +12,8 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { HttpKubeClient, type KubeObject } from "../../runtime/mod.ts";
-import { isReadyNow, kubectl, waitFor } from "./helpers.ts";
+import { isReadyNow, kubectl, rawGet, spawnDev, waitFor } from "./helpers.ts";
 
-const MAIN = new URL("../../main.ts", import.meta.url).pathname;
 const KSVC = { apiVersion: "serving.knative.dev/v1", kind: "Service", namespace: "default" };
 
 /** The Service `hello` whose template relays to `port`, with an optional traffic block. */
@@ -35,18 +34,6 @@ spec:
 ${traffic}`;
 }
 
-/** One GET through the gateway on a fresh connection (`Connection: close`). */
-async function rawGet(port: number, host: string): Promise<{ status: number; body: string }> {
-  const conn = await Deno.connect({ hostname: "127.0.0.1", port });
-  await conn.write(
-    new TextEncoder().encode(`GET / HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`),
-  );
-  let raw = "";
-  for await (const c of conn.readable.pipeThrough(new TextDecoderStream())) raw += c;
-  const [head, ...rest] = raw.split("\r\n\r\n");
-  return { status: Number(head.split(" ")[1]), body: rest.join("\r\n\r\n") };
-}
-
 async function curl(port: number, host: string): Promise<string> {
   const out = await new Deno.Command("curl", {
     args: ["-s", "-S", "-H", `Host: ${host}`, `http://127.0.0.1:${port}/`],
@@ -64,22 +51,7 @@ Deno.test("dev: a Knative Service with local-upstream serves curl, a 90/10 split
   );
   const dir = await Deno.makeTempDir({ prefix: "denative-traffic-" });
   const kubeconfig = join(dir, "kubeconfig");
-  const child = new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "-A",
-      MAIN,
-      "dev",
-      "--api-port",
-      "0",
-      "--gateway-port",
-      "0",
-      "--kubeconfig-out",
-      kubeconfig,
-    ],
-    stdout: "piped",
-    stderr: "null",
-  }).spawn();
+  const child = spawnDev(kubeconfig);
   let out = "";
   let announced = () => {};
   const ready = new Promise<void>((r) => announced = r);

@@ -9,17 +9,7 @@ import assert from "node:assert/strict";
 import { startLocalPlane } from "../../controllers/cli.ts";
 import type { KubeObject } from "../../runtime/mod.ts";
 import { routeIngress } from "./fixtures.ts";
-
-async function rawGet(port: number, host: string): Promise<{ status: number; body: string }> {
-  const conn = await Deno.connect({ hostname: "127.0.0.1", port });
-  await conn.write(
-    new TextEncoder().encode(`GET / HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`),
-  );
-  let raw = "";
-  for await (const c of conn.readable.pipeThrough(new TextDecoderStream())) raw += c;
-  const [head, ...rest] = raw.split("\r\n\r\n");
-  return { status: Number(head.split(" ")[1]), body: rest.join("\r\n\r\n") };
-}
+import { rawGet } from "../integration/helpers.ts";
 
 function revisionService(name: string, port: number): KubeObject[] {
   return [
