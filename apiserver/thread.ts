@@ -75,9 +75,11 @@ export function serveApiServerInWorker(port: MessagePort, api: ApiServer): void 
       for (;;) {
         const { done, value } = await reader.read();
         if (done) break;
-        // Posted as a copy, never transferred: the server may enqueue one buffer into every
-        // watch of a type, and transferring it would empty it for the others.
-        post({ op: "chunk", id: m.id, data: value });
+        // An exact copy, transferred: the server may enqueue one buffer into every watch of a
+        // type (transferring that would empty it for the others), and cloning a view would
+        // copy its whole backing buffer.
+        const data = value.slice();
+        post({ op: "chunk", id: m.id, data }, [data.buffer]);
       }
       post({ op: "end", id: m.id });
     } catch (e) {
@@ -247,18 +249,25 @@ export function connectApiServerWorker(
         request.signal.throwIfAborted();
         const id = next++;
         const body = request.body ? await request.arrayBuffer() : undefined;
-        return await new Promise<Response>((head, fail) => {
-          if (dead) return fail(dead);
-          pending.set(id, { head, fail });
-          // an abort before the response head cancels the request in the Worker
+        const signal = request.signal;
+        return await new Promise<Response>((resolve, reject) => {
+          if (dead) return reject(dead);
+          // An abort before the response head cancels the request in the Worker. The listener
+          // goes as soon as the head (or a failure) arrives: a request's signal may live on for
+          // its whole timeout (30 s), and a listener would keep the request alive with it.
           const onAbort = () => {
             const p = pending.get(id);
             if (!p || p.controller) return;
             pending.delete(id);
             post({ op: "cancel", id });
-            fail(request.signal.reason);
+            reject(signal.reason);
           };
-          request.signal.addEventListener("abort", onAbort, { once: true });
+          const settle = () => signal.removeEventListener("abort", onAbort);
+          pending.set(id, {
+            head: (r) => (settle(), resolve(r)),
+            fail: (e) => (settle(), reject(e)),
+          });
+          signal.addEventListener("abort", onAbort, { once: true });
           post({
             op: "fetch",
             id,
