@@ -9,6 +9,7 @@ export {
   connectApiServerWorker,
   type MessagePort,
   serveApiServerInWorker,
+  THREAD_BODY_HIGH_WATER,
   type ThreadReply,
   type ThreadRequest,
 } from "./thread.ts";

@@ -22,6 +22,8 @@ export type ThreadRequest =
     body?: ArrayBuffer;
   }
   | { op: "cancel"; id: number }
+  | { op: "pause"; id: number }
+  | { op: "resume"; id: number }
   | { op: "kubeconfig"; id: number; path: string }
   | { op: "close"; id: number };
 
@@ -50,6 +52,13 @@ export function serveApiServerInWorker(port: MessagePort, api: ApiServer): void 
   const bodies = new Map<number, ReadableStreamDefaultReader<Uint8Array>>();
   /** Requests cancelled before their response existed. */
   const cancelled = new Set<number>();
+  /** Bodies the reader asked to pause (its queue is full), with the waiter to release. */
+  const paused = new Map<number, (() => void) | undefined>();
+  const release = (id: number) => {
+    const wake = paused.get(id);
+    paused.delete(id);
+    wake?.();
+  };
   const post = (m: ThreadReply, transfer: Transferable[] = []) => port.postMessage(m, transfer);
   const serve = async (m: Extract<ThreadRequest, { op: "fetch" }>) => {
     let res: Response;
@@ -72,9 +81,18 @@ export function serveApiServerInWorker(port: MessagePort, api: ApiServer): void 
     const reader = res.body.getReader();
     bodies.set(m.id, reader);
     try {
+      let sinceYield = 0;
       for (;;) {
+        // Let a pause request in after each high-water mark's worth of bytes: a body already in
+        // memory reads as one unbroken chain of microtasks, in which no message is delivered.
+        if (sinceYield >= THREAD_BODY_HIGH_WATER) {
+          sinceYield = 0;
+          await new Promise((r) => setTimeout(r, 0));
+        }
+        if (paused.has(m.id)) await new Promise<void>((r) => paused.set(m.id, r));
         const { done, value } = await reader.read();
         if (done) break;
+        sinceYield += value.byteLength;
         // An exact copy, transferred: the server may enqueue one buffer into every watch of a
         // type (transferring that would empty it for the others), and cloning a view would
         // copy its whole backing buffer.
@@ -87,6 +105,7 @@ export function serveApiServerInWorker(port: MessagePort, api: ApiServer): void 
       post({ op: "end", id: m.id, error: e instanceof Error ? e.message : String(e) });
     } finally {
       bodies.delete(m.id);
+      paused.delete(m.id);
     }
   };
   port.addEventListener("message", (e: MessageEvent) => {
@@ -94,14 +113,19 @@ export function serveApiServerInWorker(port: MessagePort, api: ApiServer): void 
     if (m.op === "fetch") void serve(m);
     else if (m.op === "cancel") {
       const r = bodies.get(m.id);
+      release(m.id);
       if (r) void r.cancel().catch(() => {});
       else cancelled.add(m.id);
-    } else if (m.op === "kubeconfig") {
+    } else if (m.op === "pause") {
+      if (bodies.has(m.id) && !paused.has(m.id)) paused.set(m.id, undefined);
+    } else if (m.op === "resume") release(m.id);
+    else if (m.op === "kubeconfig") {
       api.writeKubeconfig(m.path).then(
         () => post({ op: "done", id: m.id }),
         (err) => post({ op: "done", id: m.id, error: String(err?.message ?? err) }),
       );
     } else if (m.op === "close") {
+      for (const id of [...paused.keys()]) release(id);
       for (const r of bodies.values()) void r.cancel().catch(() => {});
       api.close().then(
         () => post({ op: "done", id: m.id }),
@@ -116,7 +140,15 @@ interface Pending {
   head: (r: Response) => void;
   fail: (e: Error) => void;
   controller?: ReadableStreamDefaultController<Uint8Array>;
+  /** True after asking the Worker to pause this body. */
+  paused?: boolean;
 }
+
+/**
+ * Bytes a response body may queue on the caller's side before the Worker is
+ * asked to pause it (flow control, as a socket's window would give).
+ */
+export const THREAD_BODY_HIGH_WATER = 1 << 20;
 
 /** Options of {@link connectApiServerWorker}. */
 export interface ConnectOptions {
@@ -201,11 +233,17 @@ export function connectApiServerWorker(
           if (!p) return;
           const body = new ReadableStream<Uint8Array>({
             start: (c) => void (p.controller = c),
+            pull: () => {
+              if (p.paused && !dead) {
+                p.paused = false;
+                post({ op: "resume", id: m.id });
+              }
+            },
             cancel: () => {
               pending.delete(m.id);
               if (!dead) post({ op: "cancel", id: m.id });
             },
-          });
+          }, new ByteLengthQueuingStrategy({ highWaterMark: THREAD_BODY_HIGH_WATER }));
           try {
             const nullBody = m.status === 204 || m.status === 205 || m.status === 304;
             p.head(new Response(nullBody ? null : body, { status: m.status, headers: m.headers }));
@@ -216,11 +254,17 @@ export function connectApiServerWorker(
           }
           return;
         }
-        case "chunk":
+        case "chunk": {
+          const p = pending.get(m.id);
           try {
-            pending.get(m.id)?.controller?.enqueue(m.data);
+            p?.controller?.enqueue(m.data);
           } catch { /* cancelled meanwhile */ }
+          if (p?.controller && !p.paused && (p.controller.desiredSize ?? 1) <= 0) {
+            p.paused = true;
+            post({ op: "pause", id: m.id });
+          }
           return;
+        }
         case "end": {
           const p = pending.get(m.id);
           pending.delete(m.id);

@@ -5,7 +5,12 @@
  * after the response head, and a Worker that dies.
  */
 import assert from "node:assert/strict";
-import { type ApiServer, connectApiServerWorker } from "../../apiserver/mod.ts";
+import {
+  type ApiServer,
+  connectApiServerWorker,
+  serveApiServerInWorker,
+  THREAD_BODY_HIGH_WATER,
+} from "../../apiserver/mod.ts";
 import { HttpKubeClient, isNotFound, type KubeObject, type WatchEvent } from "../../runtime/mod.ts";
 
 const ref = { apiVersion: "v1", kind: "ConfigMap", namespace: "default" };
@@ -142,6 +147,57 @@ Deno.test("in process: a watch aborted before its response frees its slot", asyn
     assert.equal((seen[0].object as KubeObject).metadata.name, "x");
   } finally {
     client.close();
+    await api.close();
+  }
+});
+
+Deno.test("a body the caller does not read pauses the Worker's reads (flow control)", async () => {
+  const CHUNK = 64 * 1024, CHUNKS = 200;
+  let produced = 0;
+  const fakeApi: ApiServer = {
+    url: "http://fake",
+    token: "",
+    writeKubeconfig: () => Promise.resolve(),
+    close: () => Promise.resolve(),
+    fetch: () =>
+      Promise.resolve(
+        new Response(
+          new ReadableStream<Uint8Array>({
+            pull(c) {
+              if (produced++ < CHUNKS) c.enqueue(new Uint8Array(CHUNK));
+              else c.close();
+            },
+          }, { highWaterMark: 0 }),
+        ),
+      ),
+  };
+  const ch = new MessageChannel();
+  ch.port1.start();
+  ch.port2.start();
+  serveApiServerInWorker({
+    postMessage: (m, t) => ch.port2.postMessage(m, t ?? []),
+    addEventListener: (type, fn) => ch.port2.addEventListener(type, fn),
+  }, fakeApi);
+  const worker = {
+    postMessage: (m: unknown, t?: Transferable[]) => ch.port1.postMessage(m, t ?? []),
+    addEventListener: (type: string, fn: (e: MessageEvent) => void) => {
+      if (type === "message") ch.port1.addEventListener("message", fn);
+    },
+    terminate: () => {
+      ch.port1.close();
+      ch.port2.close();
+    },
+  } as unknown as Worker;
+  const api = await connectApiServerWorker(worker);
+  try {
+    const res = await api.fetch(new Request("http://fake/big"));
+    await new Promise((r) => setTimeout(r, 300)); // nobody reads meanwhile
+    // the caller's queue plus at most one high-water mark in flight, and a little slack
+    const bound = (2 * THREAD_BODY_HIGH_WATER) / CHUNK + 8;
+    assert.ok(produced <= bound, `produced ${produced} chunks unread (bound ${bound})`);
+    const got = (await res.arrayBuffer()).byteLength;
+    assert.equal(got, CHUNK * CHUNKS, "everything arrives once read");
+  } finally {
     await api.close();
   }
 });
