@@ -1,6 +1,8 @@
 /**
  * Scenario benchmark of the local control plane: create/get/update
- * throughput over HTTPS and watch fan-out to 100 watchers.
+ * throughput over HTTPS, the latency of one request at a time (beside the
+ * same body from `Deno.serve`'s own TLS, which the API server's TLS front
+ * replaces) and watch fan-out to 100 watchers.
  *
  *   deno run -A bench/apiserver_bench.ts [--n 2000] [--watchers 100] [--events 200]
  *
@@ -76,6 +78,26 @@ export async function scenario(n: number, watchers: number, events: number): Pro
     await call("GET", base);
     rows.push([`list (${n} items)`, "1", (performance.now() - t0).toFixed(1), "ms"]);
 
+    // one client, one request at a time: the latency kubectl sees (a 3 KB object)
+    const big = await call("POST", base, {
+      apiVersion: "v1",
+      kind: "ConfigMap",
+      metadata: { name: "big" },
+      data: { v: "x".repeat(3000) },
+    });
+    const seq: number[] = [];
+    for (let i = 0; i < 200; i++) {
+      const t = performance.now();
+      await call("GET", `${base}/big`);
+      seq.push(performance.now() - t);
+    }
+    rows.push(["sequential GET 3 KB p50", "200", pct(seq, 50).toFixed(2), "ms"]);
+    rows.push(["sequential GET 3 KB p99", "200", pct(seq, 99).toFixed(2), "ms"]);
+    // reference: the same body from Deno.serve's own TLS (what the API server used before its
+    // TLS front; Nagle + delayed ACK hold the body back)
+    const ref = await referenceTls(JSON.stringify(big));
+    rows.push(["  same, Deno.serve's own TLS p50", "200", pct(ref, 50).toFixed(2), "ms"]);
+
     // watch fan-out
     const wbase = `${s.url}/api/v1/namespaces/kube-public/configmaps`;
     const rv = (await call("GET", wbase)).metadata.resourceVersion;
@@ -132,6 +154,39 @@ export async function scenario(n: number, watchers: number, events: number): Pro
     await s.close();
   }
   return rows;
+}
+
+/** Sequential GET latencies of `body` from a bare `Deno.serve` over TLS (the API server's cert). */
+async function referenceTls(body: string): Promise<number[]> {
+  const { generateServingCerts } = await import("../runtime/mod.ts");
+  const now = Date.now();
+  const c = await generateServingCerts({
+    caCommonName: "bench-ca",
+    commonName: "127.0.0.1",
+    hosts: ["127.0.0.1"],
+    notBefore: new Date(now - 60_000),
+    notAfter: new Date(now + 3_600_000),
+  });
+  const server = Deno.serve({
+    hostname: "127.0.0.1",
+    port: 0,
+    cert: c.serverCert,
+    key: c.serverKey,
+    onListen() {},
+  }, () => new Response(body, { headers: { "content-type": "application/json" } }));
+  const client = Deno.createHttpClient({ caCerts: [c.caCert] });
+  const out: number[] = [];
+  try {
+    for (let i = 0; i < 200; i++) {
+      const t = performance.now();
+      await (await fetch(`https://127.0.0.1:${server.addr.port}/`, { client })).text();
+      out.push(performance.now() - t);
+    }
+  } finally {
+    client.close();
+    await server.shutdown();
+  }
+  return out;
 }
 
 function printTable(rows: string[][]): void {
