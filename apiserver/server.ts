@@ -625,7 +625,7 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
   let front: TlsFront | undefined;
   try {
     front = tls
-      ? startTlsFront({
+      ? await startTlsFront({
         hostname: host,
         port: opts.port ?? 0,
         cert: tls.cert,

@@ -351,8 +351,8 @@ export async function startWebhook(opts: WebhookOptions = {}): Promise<Webhook> 
   // (Deno.serve's own TLS added ~40 ms to every admission reply: runtime/tls_front.ts).
   const plain = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, app.fetch);
   let front: TlsFront | undefined;
-  const listen = () => {
-    front = startTlsFront({
+  const listen = async () => {
+    front = await startTlsFront({
       hostname: opts.hostname ?? "0.0.0.0",
       port,
       cert: certs.serverCert + certs.caCert,
@@ -362,7 +362,7 @@ export async function startWebhook(opts: WebhookOptions = {}): Promise<Webhook> 
     port = front.addr.port;
   };
   try {
-    listen();
+    await listen();
   } catch (e) {
     await plain.shutdown();
     throw e;
@@ -375,7 +375,7 @@ export async function startWebhook(opts: WebhookOptions = {}): Promise<Webhook> 
     certs = await ensure();
     if (opts.client) await injectCABundle(opts.client, certs.caCert);
     await front?.close();
-    if (!closed) listen();
+    if (!closed) await listen();
     return true;
   };
   const timer = setInterval(() => {

@@ -38,7 +38,7 @@ Deno.test("TLS front", async (t) => {
     }
     return new Response(body);
   });
-  const front = startTlsFront({
+  const front = await startTlsFront({
     port: 0,
     cert: certs.cert,
     key: certs.key,
