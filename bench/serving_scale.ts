@@ -2,7 +2,8 @@
  * Scale benchmark: creates 1, 100 and 1,000 Knative Services on a fresh
  * local control plane (API server + every controller, in this process) and
  * prints apply→Ready p50/p95, total time (first apply to last Ready), peak RSS
- * and the CPU seconds the process used (all threads) for each size.
+ * the main thread's peak V8 heap, and the CPU seconds the process used (all threads) for
+ * each size.
  *
  *   deno run -A bench/serving_scale.ts [SIZES…]      (default: 1 100 1000)
  *
@@ -76,6 +77,7 @@ function row(r: ScaleResult): string {
     r.p95.toFixed(0).padStart(8),
     (r.totalMs / 1000).toFixed(2).padStart(9),
     (r.peakRss / 2 ** 20).toFixed(0).padStart(12),
+    (r.peakMainHeap / 2 ** 20).toFixed(0).padStart(14),
     r.cpuSeconds.toFixed(1).padStart(7),
   ].join(" ");
 }
@@ -96,6 +98,8 @@ export interface ScaleResult {
   totalMs: number;
   /** Peak resident set size (bytes). */
   peakRss: number;
+  /** Peak V8 heap (heapTotal) of the main thread's isolate (bytes); a Worker's heap is not in it. */
+  peakMainHeap: number;
   /** CPU seconds the process used from first apply to last Ready (all threads). */
   cpuSeconds: number;
 }
@@ -123,8 +127,11 @@ export async function runScale(
     caCert: plane.api.caCert,
   });
   let peakRss = Deno.memoryUsage().rss;
+  let peakHeap = 0;
   const sampler = setInterval(() => {
-    peakRss = Math.max(peakRss, Deno.memoryUsage().rss);
+    const mu = Deno.memoryUsage();
+    peakRss = Math.max(peakRss, mu.rss);
+    peakHeap = Math.max(peakHeap, mu.heapTotal);
   }, 50);
   const applied = new Map<string, number>();
   const readyAt = new Map<string, number>();
@@ -196,6 +203,7 @@ export async function runScale(
       p95: pct(lat, 95),
       totalMs: last - start,
       peakRss,
+      peakMainHeap: peakHeap,
       cpuSeconds: cpuUsed,
     };
     if (Deno.env.get("BENCH_METRICS")) console.error(row(result));
@@ -222,7 +230,9 @@ if (import.meta.main) {
     | "main"
     | "worker"
   )[];
-  console.log("api    services  ready  p50(ms)  p95(ms)  total(s)  peakRSS(MB)  cpu(s)");
+  console.log(
+    "api    services  ready  p50(ms)  p95(ms)  total(s)  peakRSS(MB)  mainHeap(MB)  cpu(s)",
+  );
   for (const th of threads) {
     for (const n of sizes) {
       // each size in its own process, so peak RSS is that run's alone
