@@ -1,7 +1,7 @@
 /**
  * Scale benchmark: creates 1, 100 and 1,000 Knative Services on a fresh
  * local control plane (API server + every controller, in this process) and
- * prints apply→Ready p50/p95, total time (first apply to last Ready), peak RSS
+ * prints apply→Ready p50/p95, total time (first apply to last Ready), peak RSS,
  * the main thread's peak V8 heap, and the CPU seconds the process used (all threads) for
  * each size.
  *
