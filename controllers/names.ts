@@ -5,13 +5,7 @@
  * @module
  */
 import { createHash } from "node:crypto";
-import {
-  isNotFound,
-  type KubeObject,
-  type OwnerReference,
-  type ReconcilerDeps,
-} from "../runtime/mod.ts";
-import { deepCopy } from "../runtime/mod.ts";
+import type { KubeObject, OwnerReference } from "../runtime/mod.ts";
 
 const LONGEST = 63;
 const HEAD = 31;
@@ -94,10 +88,8 @@ export function keyPriority(
   return undefined;
 }
 
-/** Store key of a type: `apiVersion/kind` (e.g. `apps/v1/Deployment`). */
-export function gvkKey(gvk: { apiVersion: string; kind: string }): string {
-  return `${gvk.apiVersion}/${gvk.kind}`;
-}
+/** Store key of a type: `apiVersion/kind` (e.g. `apps/v1/Deployment`); the runtime's `storeKey`. */
+export { storeKey as gvkKey } from "../runtime/mod.ts";
 
 /**
  * `equality.Semantic.DeepDerivative`: true when every field set in `desired`
@@ -149,26 +141,4 @@ export function mapsEqual(
   return jsonEqual(a ?? {}, b ?? {});
 }
 
-/**
- * Reads one object from the informer cache when the runtime registered one for
- * its type, else from the API; `undefined` when it does not exist. The result
- * is a copy the caller may mutate.
- */
-export async function lookup<T extends KubeObject>(
-  deps: Pick<ReconcilerDeps, "stores" | "client">,
-  gvk: { apiVersion: string; kind: string },
-  namespace: string | undefined,
-  name: string,
-): Promise<T | undefined> {
-  const store = deps.stores.get(gvkKey(gvk));
-  if (store) {
-    const o = store.get(namespace ? `${namespace}/${name}` : name);
-    return o ? deepCopy(o) as T : undefined;
-  }
-  try {
-    return await deps.client.get<T>({ ...gvk, namespace, name });
-  } catch (e) {
-    if (isNotFound(e)) return undefined;
-    throw e;
-  }
-}
+export { lookup } from "../runtime/mod.ts";

@@ -20,7 +20,7 @@ import {
   type ReconcilerDeps,
   type ReconcileResult,
 } from "../runtime/mod.ts";
-import { conditionSet, INDEX_OWNER, isAlreadyExists, storeKey } from "../runtime/mod.ts";
+import { conditionSet, createOrGetStale, INDEX_OWNER, lookup, storeKey } from "../runtime/mod.ts";
 import {
   INGRESS_CLASS_ANNOTATION,
   INGRESS_CLASS_ANNOTATION_ALT,
@@ -207,26 +207,6 @@ export function ingressControllerPlugin(
         });
       }
 
-      /**
-       * The current object: a deep copy from the informer cache when the kind is watched
-       * (it may lag the API; creates handle that), else read live.
-       */
-      async function current(
-        ref: GroupVersionKind & { namespace?: string; name?: string },
-      ): Promise<KubeObject | undefined> {
-        const view = d.stores.get(storeKey(ref));
-        if (view) {
-          const o = view.get(`${ref.namespace}/${ref.name}`);
-          return o ? deepCopy(o) as KubeObject : undefined;
-        }
-        try {
-          return await client.get(ref);
-        } catch (e) {
-          if (!isNotFound(e)) throw e;
-          return undefined;
-        }
-      }
-
       /** Phase: create or update each desired object; returns what the API now holds. */
       async function applyDesired(ing: Ingress, desired: KubeObject[]): Promise<KubeObject[]> {
         const observed: KubeObject[] = [];
@@ -237,10 +217,11 @@ export function ingressControllerPlugin(
             namespace: want.metadata.namespace,
             name: want.metadata.name,
           };
-          let have = await current(ref);
+          let have = await lookup(d, ref, ref.namespace, ref.name ?? "");
           if (!have) {
-            try {
-              observed.push(await client.create(want));
+            const res = await createOrGetStale(d, want);
+            if (res.created) {
+              observed.push(res.obj);
               recorder.event(
                 ing,
                 "Normal",
@@ -248,11 +229,8 @@ export function ingressControllerPlugin(
                 `Created ${want.kind} "${want.metadata.name}"`,
               );
               continue;
-            } catch (e) {
-              // the cache lags the API: read the live object and carry on
-              if (!isAlreadyExists(e)) throw e;
-              have = await client.get(ref);
             }
+            have = res.obj; // the cache lagged the API
           }
           if (!controlledBy(have, ing)) {
             throw new NotOwnedError(want.kind, want.metadata.name ?? "");

@@ -16,6 +16,7 @@ export * from "./fake_client.ts";
 export * from "./backoff.ts";
 export * from "./work_queue.ts";
 export * from "./store.ts";
+export * from "./lookup.ts";
 export * from "./watcher.ts";
 export * from "./logging.ts";
 export * from "./metrics.ts";

@@ -37,7 +37,7 @@ import type {
   ReconcileResult,
   StoreView,
 } from "../../runtime/mod.ts";
-import { conditionSet, isAlreadyExists, isNotFound, PermanentError } from "../../runtime/mod.ts";
+import { conditionSet, createOrGetStale, isNotFound, PermanentError } from "../../runtime/mod.ts";
 import { isControlledBy, keyPriority, union } from "../names.ts";
 import {
   DomainNameError,
@@ -296,28 +296,6 @@ async function reconcilePlaceholderServices(
     }
   }
   return out;
-}
-
-/**
- * Creates `obj`; when the informer cache was merely stale (AlreadyExists),
- * returns the live object instead of failing the reconcile.
- */
-async function createOrGetStale<T extends KubeObject>(
-  deps: ReconcilerDeps,
-  obj: T,
-): Promise<{ obj: T; created: boolean }> {
-  try {
-    return { obj: await deps.client.create(obj), created: true };
-  } catch (e) {
-    if (!isAlreadyExists(e)) throw e;
-    const live = await deps.client.get<T>({
-      apiVersion: obj.apiVersion,
-      kind: obj.kind,
-      namespace: obj.metadata.namespace,
-      name: obj.metadata.name,
-    });
-    return { obj: live, created: false };
-  }
 }
 
 /** The k8s Services labelled with this Route (`serving.knative.dev/route`), via the label index. */
