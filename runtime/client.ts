@@ -23,6 +23,7 @@ import { errorFromStatus, failureStatus, isNotFound, KubeError, timeout } from "
 import type { Logger } from "./plugin.ts";
 import type { KubeList, KubeObject, StatusObject, WatchEvent } from "./types.ts";
 import { splitApiVersion } from "./types.ts";
+import { idleTimer } from "./backoff.ts";
 
 export type { KubeConfig };
 
@@ -436,15 +437,9 @@ export class HttpKubeClient implements KubeClient {
       if (idle.signal.aborted && !opts.signal?.aborted) throw timeout("watch idle timeout");
     };
     async function* events(): AsyncGenerator<WatchEvent<T>> {
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const arm = () => {
-        if (!idleMs) return;
-        clearTimeout(timer);
-        timer = setTimeout(() => idle.abort(), idleMs);
-      };
+      const idleness = idleMs ? idleTimer(idleMs, () => idle.abort()) : undefined;
       let buf = "";
       try {
-        arm();
         for (;;) {
           let chunk: ReadableStreamReadResult<string>;
           try {
@@ -457,7 +452,7 @@ export class HttpKubeClient implements KubeClient {
           }
           if (signal.aborted) return ended();
           if (chunk.done) break;
-          arm();
+          idleness?.touch();
           buf += chunk.value;
           let i: number;
           while ((i = buf.indexOf("\n")) >= 0) {
@@ -475,7 +470,7 @@ export class HttpKubeClient implements KubeClient {
           yield ev;
         }
       } finally {
-        clearTimeout(timer);
+        idleness?.stop();
         release();
       }
     }
