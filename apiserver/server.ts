@@ -611,9 +611,8 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
 
   const sim = opts.simulateWorkloads === false ? undefined : new Simulator(api);
   const tls = token !== "" ? await selfSignedCert([host]) : undefined;
-  // With TLS, the HTTP server listens in plain text on loopback behind a TLS front that writes
-  // each response chunk in one TLS write (Deno.serve's own TLS delays most responses by ~40 ms:
-  // see runtime/tls_front.ts).
+  // With TLS, the HTTP server listens in plain text on loopback behind a TLS front with Nagle off
+  // (Deno.serve's own TLS delays most responses by ~40 ms: see runtime/tls_front.ts).
   const server = Deno.serve(
     {
       hostname: tls ? (host.includes(":") ? "::1" : "127.0.0.1") : host,

@@ -8,7 +8,7 @@ import { isNotFound } from "./errors.ts";
 import { formatTime } from "./conditions.ts";
 import { nullLogger } from "./logging.ts";
 import type { EventRecorder, Logger } from "./plugin.ts";
-import type { KubeObject } from "./types.ts";
+import { deepCopy, type KubeObject } from "./types.ts";
 
 /** Options for {@link KubeEventRecorder}. */
 export interface KubeEventRecorderOptions {
@@ -141,14 +141,14 @@ export class KubeEventRecorder implements EventRecorder {
       reason,
       message,
       now: (this.#o.now ?? (() => new Date()))(),
-      involved: JSON.parse(JSON.stringify({
+      involved: deepCopy({ // (deepCopy drops the fields that are undefined)
         apiVersion: obj.apiVersion,
         kind: obj.kind,
         name: m.name,
         namespace: m.namespace,
         uid: m.uid,
         resourceVersion: m.resourceVersion,
-      })),
+      }),
     };
     const lane = hash(key) % this.#lanes.length;
     this.#pending++;

@@ -347,8 +347,8 @@ export async function startWebhook(opts: WebhookOptions = {}): Promise<Webhook> 
   let certs: WebhookCerts = await ensure();
   if (opts.client) await injectCABundle(opts.client, certs.caCert);
   let port = opts.port ?? WEBHOOK_PORT;
-  // Plain HTTP on loopback behind a TLS front that writes each response in one TLS write
-  // (Deno.serve's own TLS added ~40 ms to every admission reply: runtime/tls_front.ts).
+  // Plain HTTP on loopback behind a TLS front with Nagle off (Deno.serve's own TLS added
+  // ~40 ms to every admission reply: runtime/tls_front.ts).
   const plain = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, app.fetch);
   let front: TlsFront | undefined;
   const listen = async () => {

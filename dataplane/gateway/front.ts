@@ -15,20 +15,7 @@ import type { Endpoint } from "./resolver.ts";
 const enc = new TextEncoder();
 const dec = new TextDecoder();
 
-/** Request headers dropped when forwarding (hop-by-hop, and Host, which is set). */
-export const HOP_BY_HOP: ReadonlySet<string> = new Set([
-  "connection",
-  "keep-alive",
-  "proxy-connection",
-  "proxy-authenticate",
-  "proxy-authorization",
-  "te",
-  "trailer",
-  "transfer-encoding",
-  "upgrade",
-  "host",
-]);
-/** Response header names (lower-case) that rule out passing a head through. */
+/** Response header names (lower-case) that rule out passing a head through: the hop-by-hop ones. */
 const PASS_BLOCKERS: ReadonlySet<string> = new Set([
   "connection",
   "keep-alive",
@@ -40,6 +27,8 @@ const PASS_BLOCKERS: ReadonlySet<string> = new Set([
   "transfer-encoding",
   "upgrade",
 ]);
+/** Request headers dropped when forwarding (hop-by-hop, and Host, which is set). */
+export const HOP_BY_HOP: ReadonlySet<string> = new Set([...PASS_BLOCKERS, "host"]);
 const IDEMPOTENT = new Set(["GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE"]);
 const MAX_HEAD = 64 * 1024;
 
