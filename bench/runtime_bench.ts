@@ -1,19 +1,37 @@
 /**
- * Runtime benchmarks: queue throughput, watch event handling, store upserts.
+ * Runtime benchmarks: queue throughput, watch event handling, store upserts,
+ * and `deepCopy` against `structuredClone` on a revision's Deployment.
  * Run with `deno bench -A bench/runtime_bench.ts`; the store memory figure
  * comes from `deno run -A --v8-flags=--expose-gc bench/runtime_memory.ts`.
  * @module
  */
 import { benchPod } from "./runtime_fixture.ts";
+import { parse } from "yaml";
 import {
+  deepCopy,
   FakeClient,
   type KubeClient,
+  type KubeObject,
   Store,
   Watcher,
   type WatchEvent,
   type WatchOptions,
   WorkQueue,
 } from "../runtime/mod.ts";
+
+/** The seed's rendered Deployment (~11 KB of JSON: two containers, probes, env). */
+const deployment = (parse(
+  Deno.readTextFileSync(
+    new URL("../tests/integration/testdata/helloworld-go.render.yaml", import.meta.url),
+  ),
+) as { items: KubeObject[] }).items.find((o) => o.kind === "Deployment")!;
+
+Deno.bench("copy a Deployment: deepCopy", { group: "copy", baseline: true }, () => {
+  deepCopy(deployment);
+});
+Deno.bench("copy a Deployment: structuredClone", { group: "copy" }, () => {
+  structuredClone(deployment);
+});
 
 const N = 10_000;
 
