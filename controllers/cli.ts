@@ -545,11 +545,6 @@ export async function devCommand(args: string[]): Promise<number> {
     );
     return 2;
   }
-  const dir = opts.kubeconfigOut.includes("/")
-    ? opts.kubeconfigOut.slice(0, opts.kubeconfigOut.lastIndexOf("/"))
-    : ".";
-  await Deno.mkdir(dir, { recursive: true });
-  if (opts.dataDir) await Deno.mkdir(opts.dataDir, { recursive: true });
   let apiFailed = (e: Error) => console.error(`denative dev: ${e.message}`);
   const plane = await startLocalPlane({
     apiPort: opts.apiPort,
