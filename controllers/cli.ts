@@ -5,20 +5,12 @@
  * @module
  */
 import { join } from "node:path";
-import {
-  configMapValidationHook,
-  knativeCrds,
-  servingAdmissionHooks,
-  servingConfigMapSpecs,
-  servingConverters,
-  startWebhook,
-  SYSTEM_NAMESPACE,
-} from "../apis/mod.ts";
-import { type ApiServer, connectApiServerWorker, startApiServer } from "../apiserver/mod.ts";
+import { servingConfigMapSpecs, startWebhook, SYSTEM_NAMESPACE } from "../apis/mod.ts";
+import { type ApiServer, connectApiServerWorker } from "../apiserver/mod.ts";
 import type { ApiWorkerStart } from "./cli_api_worker.ts";
-import { providerCrds } from "./provider_crds.ts";
+import { type LocalApiStart, startLocalApiServer } from "./cli_local_api.ts";
 
-export { providerCrds } from "./provider_crds.ts";
+export { providerCrds } from "./cli_local_api.ts";
 import {
   HttpKubeClient,
   isAlreadyExists,
@@ -178,22 +170,17 @@ export const LOCAL_PLANE_WORKERS = 16;
 export async function startLocalPlane(opts: LocalPlaneOptions = {}): Promise<LocalPlane> {
   const wasm = await loadPlugins(opts.plugins ?? []);
   const providers = [istioProvider(), contourProvider(), gatewayApiProvider(), ...wasm];
-  const providerKinds = providers.flatMap((p) => p.kinds);
+  const start: LocalApiStart = {
+    port: opts.apiPort ?? 0,
+    dataDir: opts.dataDir,
+    providerKinds: providers.flatMap((p) => p.kinds).map(({ apiVersion, kind }) => ({
+      apiVersion,
+      kind,
+    })),
+  };
   const api = opts.apiThread === "worker"
-    ? await startApiWorker({
-      op: "start",
-      port: opts.apiPort ?? 0,
-      dataDir: opts.dataDir,
-      providerKinds: providerKinds.map(({ apiVersion, kind }) => ({ apiVersion, kind })),
-    }, opts.onApiFailed)
-    : await startApiServer({
-      port: opts.apiPort ?? 0,
-      dataDir: opts.dataDir,
-      crds: [...knativeCrds(), ...providerCrds(providerKinds)],
-      admission: [...servingAdmissionHooks(), configMapValidationHook()],
-      converters: servingConverters(),
-      simulateWorkloads: true,
-    });
+    ? await startApiWorker({ op: "start", ...start }, opts.onApiFailed)
+    : await startLocalApiServer(start);
   let tmp: string | undefined;
   let gateway: GatewayHandle | undefined;
   let client: HttpKubeClient | undefined;

@@ -8,25 +8,13 @@
  * `new Worker(new URL("./cli_api_worker.ts", import.meta.url), { type: "module" })`.
  * @module
  */
-import {
-  configMapValidationHook,
-  knativeCrds,
-  servingAdmissionHooks,
-  servingConverters,
-} from "../apis/mod.ts";
-import { serveApiServerInWorker, startApiServer } from "../apiserver/mod.ts";
-import { providerCrds } from "./provider_crds.ts";
+import { serveApiServerInWorker } from "../apiserver/mod.ts";
+import { type LocalApiStart, startLocalApiServer } from "./cli_local_api.ts";
 
 /** The start message. */
-export interface ApiWorkerStart {
+export interface ApiWorkerStart extends LocalApiStart {
   /** Always "start". */
   op: "start";
-  /** Listener port (0 = any). */
-  port: number;
-  /** Durable state directory. */
-  dataDir?: string;
-  /** Kinds the ingress providers render (CRDs are installed for them). */
-  providerKinds: { apiVersion: string; kind: string }[];
 }
 
 self.addEventListener("message", async function start(e: MessageEvent) {
@@ -34,15 +22,7 @@ self.addEventListener("message", async function start(e: MessageEvent) {
   if (m?.op !== "start") return;
   self.removeEventListener("message", start);
   try {
-    const api = await startApiServer({
-      port: m.port,
-      dataDir: m.dataDir,
-      crds: [...knativeCrds(), ...providerCrds(m.providerKinds)],
-      admission: [...servingAdmissionHooks(), configMapValidationHook()],
-      converters: servingConverters(),
-      simulateWorkloads: true,
-    });
-    serveApiServerInWorker(self, api);
+    serveApiServerInWorker(self, await startLocalApiServer(m));
   } catch (err) {
     self.postMessage({ op: "failed", message: err instanceof Error ? err.message : String(err) });
   }

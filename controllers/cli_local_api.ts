@@ -1,9 +1,40 @@
 /**
- * CustomResourceDefinitions for the kinds ingress providers render, so the
- * local plane can store them. Shared by `cli.ts` and the API server Worker.
+ * The local plane's API server, as `startLocalPlane` runs it on the main
+ * thread and `cli_api_worker.ts` runs it in a Worker: the Knative CRDs, the
+ * CRDs of the kinds the ingress providers render, the serving admission
+ * hooks and converters, and the workload simulator.
  * @module
  */
+import {
+  configMapValidationHook,
+  knativeCrds,
+  servingAdmissionHooks,
+  servingConverters,
+} from "../apis/mod.ts";
+import { type ApiServer, startApiServer } from "../apiserver/mod.ts";
 import type { KubeObject } from "../runtime/mod.ts";
+
+/** What the local API server starts with (plain data, so it can be posted to a Worker). */
+export interface LocalApiStart {
+  /** Listener port (0 = any). */
+  port: number;
+  /** Durable state directory. */
+  dataDir?: string;
+  /** Kinds the ingress providers render (CRDs are installed for them). */
+  providerKinds: { apiVersion: string; kind: string }[];
+}
+
+/** Starts the local plane's API server on this thread. */
+export function startLocalApiServer(start: LocalApiStart): Promise<ApiServer> {
+  return startApiServer({
+    port: start.port,
+    dataDir: start.dataDir,
+    crds: [...knativeCrds(), ...providerCrds(start.providerKinds)],
+    admission: [...servingAdmissionHooks(), configMapValidationHook()],
+    converters: servingConverters(),
+    simulateWorkloads: true,
+  });
+}
 
 function plural(kind: string): string {
   const k = kind.toLowerCase();
