@@ -6,12 +6,7 @@
 import assert from "node:assert/strict";
 import { startLocalPlane } from "../../../controllers/cli.ts";
 import { HttpKubeClient, type KubeObject } from "../../../runtime/mod.ts";
-
-function ready(o: KubeObject): boolean {
-  const conds = (o.status as { conditions?: { type: string; status: string }[] } | undefined)
-    ?.conditions;
-  return conds?.some((c) => c.type === "Ready" && c.status === "True") ?? false;
-}
+import { isReadyNow } from "../../integration/helpers.ts";
 
 Deno.test("local plane with the API server in a Worker", async (t) => {
   const plane = await startLocalPlane({ apiThread: "worker" });
@@ -33,7 +28,7 @@ Deno.test("local plane with the API server in a Worker", async (t) => {
       const timer = setTimeout(() => abort.abort(), 20_000);
       let got: KubeObject | undefined;
       for await (const ev of events) {
-        if (ev.type !== "DELETED" && ready(ev.object)) {
+        if (ev.type !== "DELETED" && isReadyNow(ev.object)) {
           got = ev.object;
           break;
         }
