@@ -15,7 +15,7 @@
  * (exit code 1 with the reason as termination message, a Warning event).
  * @module
  */
-import type { KubeObject } from "../runtime/mod.ts";
+import { copyConn, type KubeObject } from "../runtime/mod.ts";
 import type { Api, RequestContext } from "./api.ts";
 import { type ResourceType, storageVersion, typeKey } from "./registry.ts";
 import { matchLabels } from "./selectors.ts";
@@ -122,18 +122,6 @@ function tcpContainerPorts(spec: Any): number[] {
     }
   }
   return out;
-}
-
-/** Copies one direction until EOF, then half-closes the destination. */
-async function copy(src: Deno.Conn, dst: Deno.Conn): Promise<void> {
-  const buf = new Uint8Array(64 * 1024);
-  for (;;) {
-    const n = await src.read(buf);
-    if (n === null) break;
-    let off = 0;
-    while (off < n) off += await dst.write(buf.subarray(off, n));
-  }
-  await dst.closeWrite();
 }
 
 /**
@@ -276,7 +264,7 @@ class Relay {
           this.#conns.delete(c);
         }
       };
-      await Promise.all([copy(a, b).catch(fail), copy(b, a).catch(fail)]);
+      await Promise.all([copyConn(a, b).catch(fail), copyConn(b, a).catch(fail)]);
     } catch {
       // upstream not listening: the peer sees the connection closed
     } finally {

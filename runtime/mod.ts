@@ -31,3 +31,4 @@ export * from "./registry.ts";
 export * from "./client.ts";
 export * from "./tls.ts";
 export * from "./tls_front.ts";
+export * from "./conn.ts";

@@ -35,6 +35,7 @@ export const APISERVER_RUNTIME_VALUES: readonly string[] = [
   "isIpHost", // runtime/tls.ts
   "deepCopy", // runtime/types.ts: the JSON deep copy on every read and write path
   "startTlsFront", // runtime/tls_front.ts: TLS in front of the plain listener (no Nagle delay)
+  "copyConn", // runtime/conn.ts: the simulated pods' byte relays
 ];
 
 /** Top-level entry files and what they may import. */

@@ -9,6 +9,7 @@
  * on, to the full `Deno.serve` gateway on an internal loopback port.
  * @module
  */
+import { copyConn, writeAll } from "../../runtime/mod.ts";
 import { Reader } from "./http1.ts";
 import type { Endpoint } from "./resolver.ts";
 
@@ -211,11 +212,6 @@ const STATUS_TEXT: Record<number, string> = {
   504: "Gateway Timeout",
 };
 
-async function writeAll(conn: Deno.Conn, data: Uint8Array): Promise<void> {
-  let off = 0;
-  while (off < data.length) off += await conn.write(data.subarray(off));
-}
-
 function concat(a: Uint8Array, b: Uint8Array): Uint8Array<ArrayBuffer> {
   const out = new Uint8Array(a.length + b.length);
   out.set(a, 0);
@@ -329,14 +325,11 @@ export function startFront(opts: FrontOptions): Front {
     const pump = async (from: Deno.Conn, to: Deno.Conn, first?: Uint8Array) => {
       try {
         if (first && first.length) await writeAll(to, first);
-        const buf = new Uint8Array(64 * 1024);
-        while (true) {
-          const n = await from.read(buf);
-          if (n === null) break;
-          await writeAll(to, buf.subarray(0, n));
-        }
-      } catch { /* either side went away */ }
-      await to.closeWrite().catch(() => {});
+        await copyConn(from, to);
+      } catch {
+        /* either side went away */
+        await to.closeWrite().catch(() => {});
+      }
     };
     const up = pump(conn, inner, concat(head, reader.rest()));
     // The full server's side decides the end (it closes idle connections on shutdown).

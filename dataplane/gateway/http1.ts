@@ -6,6 +6,7 @@
  * (content-length, chunked, or until close).
  * @module
  */
+import { writeAll } from "../../runtime/mod.ts";
 
 const CRLF = new Uint8Array([13, 10]);
 const enc = new TextEncoder();
@@ -343,11 +344,6 @@ async function readExact(reader: Reader, n: number): Promise<Uint8Array<ArrayBuf
     off += chunk.length;
   }
   return out;
-}
-
-async function writeAll(conn: Deno.Conn, data: Uint8Array): Promise<void> {
-  let off = 0;
-  while (off < data.length) off += await conn.write(data.subarray(off));
 }
 
 type BodyController = ReadableStreamDefaultController<Uint8Array>;
