@@ -15,7 +15,7 @@
  * (exit code 1 with the reason as termination message, a Warning event).
  * @module
  */
-import { copyConn, type KubeObject } from "../runtime/mod.ts";
+import { copyConn, fnv1a, type KubeObject } from "../runtime/mod.ts";
 import type { Api, RequestContext } from "./api.ts";
 import { type ResourceType, storageVersion, typeKey } from "./registry.ts";
 import { matchLabels } from "./selectors.ts";
@@ -36,9 +36,7 @@ function now(): string {
 
 /** Stable short hash of a pod template, as pod-template-hash. */
 export function templateHash(template: unknown): string {
-  const s = JSON.stringify(template ?? {});
-  let h = 2166136261;
-  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 16777619) >>> 0;
+  const h = fnv1a(JSON.stringify(template ?? {}));
   const chars = "bcdfghjklmnpqrstvwxz2456789";
   let out = "";
   let x = h;

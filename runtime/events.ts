@@ -6,6 +6,7 @@
 import type { KubeClient } from "./client_api.ts";
 import { isNotFound } from "./errors.ts";
 import { formatTime } from "./conditions.ts";
+import { fnv1a } from "./hash.ts";
 import { nullLogger } from "./logging.ts";
 import type { EventRecorder, Logger } from "./plugin.ts";
 import { deepCopy, type KubeObject } from "./types.ts";
@@ -70,13 +71,6 @@ interface Seen {
   count: number;
   first: string;
   at: number;
-}
-
-/** FNV-1a hash of a string, for picking an event's write lane. */
-function hash(s: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
-  return h >>> 0;
 }
 
 /**
@@ -150,7 +144,7 @@ export class KubeEventRecorder implements EventRecorder {
         resourceVersion: m.resourceVersion,
       }),
     };
-    const lane = hash(key) % this.#lanes.length;
+    const lane = fnv1a(key) % this.#lanes.length;
     this.#pending++;
     this.#lanes[lane] = this.#lanes[lane]
       .then(async () => {

@@ -32,3 +32,4 @@ export * from "./client.ts";
 export * from "./tls.ts";
 export * from "./tls_front.ts";
 export * from "./conn.ts";
+export * from "./hash.ts";

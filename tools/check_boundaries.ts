@@ -36,6 +36,7 @@ export const APISERVER_RUNTIME_VALUES: readonly string[] = [
   "deepCopy", // runtime/types.ts: the JSON deep copy on every read and write path
   "startTlsFront", // runtime/tls_front.ts: TLS in front of the plain listener (no Nagle delay)
   "copyConn", // runtime/conn.ts: the simulated pods' byte relays
+  "fnv1a", // runtime/hash.ts: pod-template-hash
 ];
 
 /** Top-level entry files and what they may import. */
