@@ -16,7 +16,7 @@ export class KubeError extends Error {
   /** Creates the error from a Status. */
   constructor(status: StatusObject) {
     super(status.message ?? status.reason ?? `HTTP ${status.code ?? 500}`);
-    this.name = "KubeError";
+    this.name = new.target.name; // the subclass's name: NotFoundError, ConflictError, …
     this.code = status.code ?? 500;
     this.reason = status.reason ?? "InternalError";
     this.status = status;
@@ -24,29 +24,11 @@ export class KubeError extends Error {
 }
 
 /** 404 NotFound. */
-export class NotFoundError extends KubeError {
-  /** Creates the error. */
-  constructor(status: StatusObject) {
-    super(status);
-    this.name = "NotFoundError";
-  }
-}
+export class NotFoundError extends KubeError {}
 /** 409 AlreadyExists. */
-export class AlreadyExistsError extends KubeError {
-  /** Creates the error. */
-  constructor(status: StatusObject) {
-    super(status);
-    this.name = "AlreadyExistsError";
-  }
-}
+export class AlreadyExistsError extends KubeError {}
 /** 409 Conflict (stale resourceVersion). */
-export class ConflictError extends KubeError {
-  /** Creates the error. */
-  constructor(status: StatusObject) {
-    super(status);
-    this.name = "ConflictError";
-  }
-}
+export class ConflictError extends KubeError {}
 /** 422 Invalid, with field causes. */
 export class InvalidError extends KubeError {
   /** The field causes reported by the server. */
@@ -54,42 +36,17 @@ export class InvalidError extends KubeError {
   /** Creates the error. */
   constructor(status: StatusObject) {
     super(status);
-    this.name = "InvalidError";
     this.causes = status.details?.causes ?? [];
   }
 }
 /** 410 Gone / Expired (resourceVersion too old). */
-export class GoneError extends KubeError {
-  /** Creates the error. */
-  constructor(status: StatusObject) {
-    super(status);
-    this.name = "GoneError";
-  }
-}
+export class GoneError extends KubeError {}
 /** 403 Forbidden. */
-export class ForbiddenError extends KubeError {
-  /** Creates the error. */
-  constructor(status: StatusObject) {
-    super(status);
-    this.name = "ForbiddenError";
-  }
-}
+export class ForbiddenError extends KubeError {}
 /** 401 Unauthorized. */
-export class UnauthorizedError extends KubeError {
-  /** Creates the error. */
-  constructor(status: StatusObject) {
-    super(status);
-    this.name = "UnauthorizedError";
-  }
-}
+export class UnauthorizedError extends KubeError {}
 /** 504 / 408 Timeout (server timeout or a client-side request deadline). */
-export class TimeoutError extends KubeError {
-  /** Creates the error. */
-  constructor(status: StatusObject) {
-    super(status);
-    this.name = "TimeoutError";
-  }
-}
+export class TimeoutError extends KubeError {}
 
 /** Builds a Failure Status object. */
 export function failureStatus(
